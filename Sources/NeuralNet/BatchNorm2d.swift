@@ -1,0 +1,170 @@
+import Tensor
+
+/// Batch normalization over the channel dimension of `[N, C, H, W]` (or `[N, C]`), as PyTorch's
+/// BatchNorm2d/1d with affine parameters and running statistics.
+///
+/// Train: normalize with the batch mean and biased variance; update the running mean and the
+/// running *unbiased* variance with `momentum`. Eval: normalize with the running statistics.
+/// A channel with zero variance is normalized by sqrt(eps). Statistics accumulate in Double.
+public final class BatchNorm2d: Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Buffer
+    public let runningVar: Buffer
+    public let eps: Double
+    public let momentum: Double
+
+    private var input = Tensor(zeros: [0])
+    private var mean: [Double] = []
+    private var invStd: [Double] = []
+    private var lastMode = ForwardMode.train
+
+    public init(channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
+        weight = Parameter(Tensor(repeating: 1, shape: [channels]), role: .normScale)
+        bias = Parameter(Tensor(zeros: [channels]), role: .normShift)
+        runningMean = Buffer(Tensor(zeros: [channels]))
+        runningVar = Buffer(Tensor(repeating: 1, shape: [channels]))
+        self.eps = eps
+        self.momentum = momentum
+    }
+
+    public var channels: Int { weight.shape[0] }
+
+    public var parameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var buffers: [(name: String, buffer: Buffer)] { [("running_mean", runningMean), ("running_var", runningVar)] }
+
+    public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] {
+        guard input.first == channels else {
+            throw ShapeError("BatchNorm2d(\(channels)) got \(input.first ?? 0) channels (shape \(input))")
+        }
+        return input
+    }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        let (n, c) = (x.shape[0], x.shape[1])
+        precondition(c == channels, "BatchNorm2d(\(channels)) got input \(x.shape)")
+        let hw = x.count / max(1, n * c)
+        input = x
+        lastMode = mode
+        mean = [Double](repeating: 0, count: c)
+        invStd = [Double](repeating: 0, count: c)
+        if mode == .train {
+            let m = Double(n * hw)
+            var unbiased = [Double](repeating: 0, count: c)
+            x.withUnsafePointer { xp in
+                for ch in 0..<c {
+                    var s = 0.0
+                    for i in 0..<n {
+                        let base = xp + (i * c + ch) * hw
+                        for q in 0..<hw { s += Double(base[q]) }
+                    }
+                    let mu = s / m
+                    var v = 0.0
+                    for i in 0..<n {
+                        let base = xp + (i * c + ch) * hw
+                        for q in 0..<hw { let d = Double(base[q]) - mu; v += d * d }
+                    }
+                    mean[ch] = mu
+                    invStd[ch] = 1 / (v / m + eps).squareRoot()
+                    unbiased[ch] = m > 1 ? v / (m - 1) : v / m
+                }
+            }
+            let mom = momentum
+            runningMean.value.withUnsafeMutablePointer { rm in
+                for ch in 0..<c { rm[ch] = Float((1 - mom) * Double(rm[ch]) + mom * mean[ch]) }
+            }
+            runningVar.value.withUnsafeMutablePointer { rv in
+                for ch in 0..<c { rv[ch] = Float((1 - mom) * Double(rv[ch]) + mom * unbiased[ch]) }
+            }
+        } else {
+            runningMean.value.withUnsafePointer { rm in
+                runningVar.value.withUnsafePointer { rv in
+                    for ch in 0..<c {
+                        mean[ch] = Double(rm[ch])
+                        invStd[ch] = 1 / (Double(rv[ch]) + eps).squareRoot()
+                    }
+                }
+            }
+        }
+        var y = Tensor(uninitialized: x.shape)
+        x.withUnsafePointer { xp in
+            y.withUnsafeMutablePointer { yp in
+                weight.value.withUnsafePointer { gamma in
+                    bias.value.withUnsafePointer { beta in
+                        for ch in 0..<c {
+                            let scale = Double(gamma[ch]) * invStd[ch]
+                            let (fs, fb) = (Float(scale), Float(Double(beta[ch]) - mean[ch] * scale))
+                            for i in 0..<n {
+                                let o = (i * c + ch) * hw
+                                for q in 0..<hw { yp[o + q] = xp[o + q] * fs + fb }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let (n, c) = (input.shape[0], input.shape[1])
+        let hw = input.count / max(1, n * c)
+        let m = Double(n * hw)
+        var dx = Tensor(uninitialized: input.shape)
+        var sums = [(dy: Double, dyXhat: Double)](repeating: (0, 0), count: c)
+        input.withUnsafePointer { xp in
+            dy.withUnsafePointer { dyp in
+                dx.withUnsafeMutablePointer { dxp in
+                    weight.value.withUnsafePointer { gammaP in
+                        for ch in 0..<c {
+                            let (mu, istd) = (mean[ch], invStd[ch])
+                            var sumDy = 0.0, sumDyXhat = 0.0
+                            for i in 0..<n {
+                                let o = (i * c + ch) * hw
+                                for q in 0..<hw {
+                                    let d = Double(dyp[o + q])
+                                    sumDy += d
+                                    sumDyXhat += d * (Double(xp[o + q]) - mu) * istd
+                                }
+                            }
+                            sums[ch] = (sumDy, sumDyXhat)
+                            let gamma = Double(gammaP[ch])
+                            if lastMode == .train {
+                                // dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂))
+                                let (a, b, k) = (sumDy / m, sumDyXhat / m, gamma * istd)
+                                for i in 0..<n {
+                                    let o = (i * c + ch) * hw
+                                    for q in 0..<hw {
+                                        let xhat = (Double(xp[o + q]) - mu) * istd
+                                        dxp[o + q] = Float(k * (Double(dyp[o + q]) - a - xhat * b))
+                                    }
+                                }
+                            } else {
+                                let k = Float(gamma * istd)
+                                for i in 0..<n {
+                                    let o = (i * c + ch) * hw
+                                    for q in 0..<hw { dxp[o + q] = dyp[o + q] * k }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weight.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dyXhat) } }
+        bias.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dy) } }
+        return dx
+    }
+
+    /// A deep copy with its own parameters and running statistics.
+    public func copy() -> BatchNorm2d {
+        let c = BatchNorm2d(channels: channels, eps: eps, momentum: momentum)
+        c.weight.copyState(from: weight)
+        c.bias.copyState(from: bias)
+        c.runningMean.value = runningMean.value
+        c.runningVar.value = runningVar.value
+        return c
+    }
+
+    public func clone() -> any Layer { copy() }
+}

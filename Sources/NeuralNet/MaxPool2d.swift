@@ -1,0 +1,95 @@
+import Tensor
+
+/// Max pooling over k×k windows with a stride (default k), no padding.
+/// The gradient goes to the first maximum of each window in row-major order, as in PyTorch.
+public final class MaxPool2d: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    private var inputShape: [Int] = []
+    private var argmax: [Int32] = []
+
+    public init(kernelSize: Int, stride: Int? = nil) {
+        precondition(kernelSize > 0)
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    func geometry(_ s: [Int]) -> ConvGeometry {
+        ConvGeometry(channels: s[s.count - 3], height: s[s.count - 2], width: s[s.count - 1],
+                     kernelH: kernelSize, kernelW: kernelSize, stride: stride, padding: 0)
+    }
+
+    public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] {
+        guard input.count == 3 else { throw ShapeError("MaxPool2d expects [C, H, W], got \(input)") }
+        let g = geometry(input)
+        guard g.fits else { throw ShapeError("MaxPool2d window \(kernelSize) does not fit a \(input[1])×\(input[2]) input") }
+        return [input[0], g.outH, g.outW]
+    }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        precondition(x.rank == 4, "MaxPool2d expects [N, C, H, W], got \(x.shape)")
+        inputShape = x.shape
+        let g = geometry(x.shape)
+        let (oh, ow) = (g.outH, g.outW)
+        let planes = x.shape[0] * g.channels
+        var y = Tensor(uninitialized: [x.shape[0], g.channels, oh, ow])
+        argmax = [Int32](repeating: 0, count: y.count)
+        let (k, s, H, W) = (kernelSize, stride, g.height, g.width)
+        x.withUnsafePointer { xp in
+            y.withUnsafeMutablePointer { yp in
+                argmax.withUnsafeMutableBufferPointer { ap in
+                    nonisolated(unsafe) let (src, dst, arg) = (xp, yp, ap)
+                    Parallel.forRanges(planes, grain: 16) { r in
+                        for plane in r {
+                            let inp = src + plane * H * W
+                            for yo in 0..<oh {
+                                for xo in 0..<ow {
+                                    var at = (yo * s) * W + xo * s
+                                    var best = inp[at]
+                                    for i in 0..<k {
+                                        for j in 0..<k {
+                                            let idx = (yo * s + i) * W + xo * s + j
+                                            let v = inp[idx]
+                                            // strict '>' keeps the first maximum; a NaN wins, as in PyTorch
+                                            if v > best || v.isNaN { best = v; at = idx }
+                                        }
+                                    }
+                                    let o = plane * oh * ow + yo * ow + xo
+                                    dst[o] = best
+                                    arg[o] = Int32(at)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        var dx = Tensor(zeros: inputShape)
+        let g = geometry(inputShape)
+        let per = g.outH * g.outW
+        let planeSize = g.height * g.width
+        let planes = inputShape[0] * g.channels
+        dy.withUnsafePointer { dyp in
+            dx.withUnsafeMutablePointer { dxp in
+                argmax.withUnsafeBufferPointer { ap in
+                    nonisolated(unsafe) let (d, out, arg) = (dyp, dxp, ap)
+                    Parallel.forRanges(planes, grain: 16) { r in
+                        for plane in r {
+                            for q in 0..<per {
+                                let o = plane * per + q
+                                out[plane * planeSize + Int(arg[o])] += d[o]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    public func clone() -> any Layer { MaxPool2d(kernelSize: kernelSize, stride: stride) }
+}

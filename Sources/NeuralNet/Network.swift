@@ -1,0 +1,170 @@
+import Tensor
+
+/// A model: a tree of layers with PyTorch-style parameter names (`layer1.0.conv1.weight`),
+/// an input shape and a number of classes.
+public final class Network {
+    /// Zoo name (`lenet5`, `resnet20`, …) or a user's label.
+    public let architecture: String
+    /// Input shape without the batch dimension, `[C, H, W]`.
+    public let inputShape: [Int]
+    public let classes: Int
+    /// The root layer; its children's names prefix every parameter name.
+    public let body: Sequential
+    /// Every trainable parameter by full name, in registration order (PyTorch's `named_parameters`).
+    public let namedParameters: [(name: String, parameter: Parameter)]
+    /// Every buffer by full name (BatchNorm running statistics).
+    public let namedBuffers: [(name: String, buffer: Buffer)]
+
+    /// Wraps `body`, checking that it maps `inputShape` to `[classes]` logits.
+    public init(architecture: String, inputShape: [Int], classes: Int, body: Sequential) throws(ShapeError) {
+        let out = try body.outputShape(for: inputShape)
+        guard out == [classes] else {
+            throw ShapeError("\(architecture) produces output \(out) for input \(inputShape), expected [\(classes)]")
+        }
+        self.architecture = architecture
+        self.inputShape = inputShape
+        self.classes = classes
+        self.body = body
+        var params: [(String, Parameter)] = []
+        var buffers: [(String, Buffer)] = []
+        Network.collect(body, prefix: "", params: &params, buffers: &buffers)
+        namedParameters = params.map { (name: $0.0, parameter: $0.1) }
+        namedBuffers = buffers.map { (name: $0.0, buffer: $0.1) }
+    }
+
+    private static func collect(_ layer: any Layer, prefix: String,
+                                params: inout [(String, Parameter)], buffers: inout [(String, Buffer)]) {
+        for (n, p) in layer.parameters { params.append((prefix + n, p)) }
+        for (n, b) in layer.buffers { buffers.append((prefix + n, b)) }
+        for (n, child) in layer.children { collect(child, prefix: prefix + n + ".", params: &params, buffers: &buffers) }
+    }
+
+    /// Conv and linear weights, in registration order: the tensors pruning ranks.
+    public var prunable: [(name: String, parameter: Parameter)] {
+        namedParameters.filter { $0.parameter.isPrunable }
+    }
+
+    /// Number of prunable weights.
+    public var prunableCount: Int { prunable.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// Number of trainable parameters.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    public func parameter(named name: String) -> Parameter? {
+        namedParameters.first { $0.name == name }?.parameter
+    }
+
+    /// Parameters and buffers in PyTorch `state_dict` order (each module's parameters, then its buffers).
+    public var state: [(name: String, value: Tensor)] {
+        var out: [(name: String, value: Tensor)] = []
+        func visit(_ layer: any Layer, _ prefix: String) {
+            for (n, p) in layer.parameters { out.append((prefix + n, p.value)) }
+            for (n, b) in layer.buffers { out.append((prefix + n, b.value)) }
+            for (n, c) in layer.children { visit(c, prefix + n + ".") }
+        }
+        visit(body, "")
+        return out
+    }
+
+    /// Logits `[N, classes]` for inputs `[N, C, H, W]`.
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        precondition(Array(x.shape.dropFirst()) == inputShape,
+                     "\(architecture) expects inputs [N] + \(inputShape), got \(x.shape)")
+        return body.forward(x, mode: mode)
+    }
+
+    /// Back-propagates the gradient of the loss with respect to the last forward's logits,
+    /// accumulating into every parameter's `grad`. Returns the gradient with respect to the input
+    /// (zeros when the first layer does not propagate).
+    @discardableResult
+    public func backward(_ dLogits: Tensor) -> Tensor {
+        body.backward(dLogits)
+    }
+
+    public func zeroGradients() {
+        for (_, p) in namedParameters { p.zeroGradient() }
+    }
+
+    /// A deep copy: same architecture, parameter values, masks and running statistics.
+    public func copy() -> Network {
+        // The copied body has the same shapes, so the shape check cannot fail.
+        Network(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.copy())
+    }
+
+    private init(architecture: String, inputShape: [Int], classes: Int, checkedBody: Sequential) {
+        self.architecture = architecture
+        self.inputShape = inputShape
+        self.classes = classes
+        self.body = checkedBody
+        var params: [(String, Parameter)] = []
+        var buffers: [(String, Buffer)] = []
+        Network.collect(checkedBody, prefix: "", params: &params, buffers: &buffers)
+        namedParameters = params.map { (name: $0.0, parameter: $0.1) }
+        namedBuffers = buffers.map { (name: $0.0, buffer: $0.1) }
+    }
+
+    /// Copies parameter values and buffers from another network of the same architecture.
+    public func loadState(from other: Network) {
+        precondition(other.namedParameters.map(\.name) == namedParameters.map(\.name), "architectures differ")
+        for (a, b) in zip(namedParameters, other.namedParameters) { a.parameter.copyState(from: b.parameter) }
+        for (a, b) in zip(namedBuffers, other.namedBuffers) { a.buffer.value = b.buffer.value }
+    }
+
+    /// Sets every masked-out weight to zero.
+    public func applyMasks() {
+        for (_, p) in namedParameters { p.applyMask() }
+    }
+}
+
+/// A state that does not fit a network: which names are missing, unexpected or of the wrong shape.
+public struct StateError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+extension Network {
+    /// Loads parameters and buffers named `prefix + name` from a safetensors file, as PyTorch's
+    /// strict `load_state_dict`: every entry must be present with the right shape, and no other
+    /// tensor under `prefix` may remain (except `num_batches_tracked`, which Prunebook does not keep).
+    public func loadWeights(from file: SafetensorsFile, prefix: String = "") throws(StateError) {
+        var values: [(String, Tensor)] = []
+        var missing: [String] = []
+        var wrong: [String] = []
+        let targets = state
+        for (name, current) in targets {
+            guard let entry = file.entry(prefix + name) else { missing.append(prefix + name); continue }
+            guard entry.shape == current.shape else {
+                wrong.append("\(prefix + name): file has \(entry.shape), model has \(current.shape)")
+                continue
+            }
+            do { values.append((name, try file.tensor(prefix + name))) } catch {
+                wrong.append(error.message)
+            }
+        }
+        let known = Set(targets.map { prefix + $0.name })
+        let unexpected = file.names.filter {
+            $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked")
+        }
+        var problems: [String] = []
+        if !missing.isEmpty { problems.append("missing \(missing.count) tensor(s): " + Network.list(missing)) }
+        if !wrong.isEmpty { problems.append("wrong shape or type: " + Network.list(wrong)) }
+        if !unexpected.isEmpty { problems.append("unexpected tensor(s) under '\(prefix)': " + Network.list(unexpected)) }
+        guard problems.isEmpty else {
+            throw StateError(message: "\(file.path) does not fit \(architecture): " + problems.joined(separator: "; "))
+        }
+        let params = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter) })
+        let buffers = Dictionary(uniqueKeysWithValues: namedBuffers.map { ($0.name, $0.buffer) })
+        for (name, v) in values {
+            if let p = params[name] { p.value = v } else { buffers[name]?.value = v }
+        }
+    }
+
+    /// Parameters and buffers as safetensors items named `prefix + name`.
+    public func stateItems(prefix: String = "") -> [SafetensorsItem] {
+        state.map { SafetensorsItem.f32(prefix + $0.name, $0.value) }
+    }
+
+    private static func list(_ names: [String]) -> String {
+        names.count <= 5 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", … (\(names.count) in all)"
+    }
+}

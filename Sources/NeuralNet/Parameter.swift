@@ -1,0 +1,64 @@
+import Tensor
+
+/// What a parameter is, which decides whether it can be pruned and how it is initialized.
+public enum ParameterRole: Sendable {
+    /// Weight of a Conv2d or Linear: prunable.
+    case weight
+    case bias
+    /// BatchNorm scale (γ) and shift (β).
+    case normScale, normShift
+}
+
+/// A trainable tensor with its gradient and, when pruned, its mask.
+///
+/// A reference type: layers own their parameters, optimizers and pruning methods update
+/// them in place, and the network names them (`conv1.weight`) by walking its layers.
+public final class Parameter {
+    public var value: Tensor
+    /// Gradient of the loss, accumulated by `backward` until `zeroGradient()`.
+    public var grad: Tensor
+    public let role: ParameterRole
+    /// 1 keeps a weight, 0 prunes it; nil means dense. Only prunable parameters carry one.
+    public var mask: Tensor? {
+        didSet {
+            if let m = mask { precondition(m.shape == value.shape, "mask shape \(m.shape) ≠ parameter shape \(value.shape)") }
+        }
+    }
+
+    public init(_ value: Tensor, role: ParameterRole) {
+        self.value = value
+        self.grad = Tensor(zeros: value.shape)
+        self.role = role
+    }
+
+    /// Conv and linear weights are prunable; biases and BatchNorm parameters are not.
+    public var isPrunable: Bool { role == .weight }
+
+    public var shape: [Int] { value.shape }
+
+    public func zeroGradient() { grad.zero() }
+
+    /// Takes another parameter's value and mask (the gradient is left alone).
+    public func copyState(from other: Parameter) {
+        precondition(other.shape == shape, "cannot copy a \(other.shape) parameter into \(shape)")
+        value = other.value
+        mask = other.mask
+    }
+
+    /// Sets masked-out entries of the value to zero.
+    public func applyMask() {
+        guard let m = mask else { return }
+        let n = value.count
+        value.withUnsafeMutablePointer { v in
+            m.withUnsafePointer { mm in
+                for i in 0..<n where mm[i] == 0 { v[i] = 0 }
+            }
+        }
+    }
+}
+
+/// A non-trainable tensor that is part of a layer's state (BatchNorm running statistics).
+public final class Buffer {
+    public var value: Tensor
+    public init(_ value: Tensor) { self.value = value }
+}

@@ -1,0 +1,43 @@
+import Tensor
+
+/// max(x, 0). The gradient at exactly 0 is 0, as in PyTorch.
+public final class ReLU: Layer {
+    private var output = Tensor(zeros: [0])
+
+    public init() {}
+
+    public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] { input }
+
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+        var y = Tensor(uninitialized: x.shape)
+        let n = y.count
+        x.withUnsafePointer { xp in
+            y.withUnsafeMutablePointer { yp in
+                nonisolated(unsafe) let (src, dst) = (xp, yp)
+                Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                    for i in r { dst[i] = src[i] > 0 ? src[i] : 0 }
+                }
+            }
+        }
+        output = y
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        var dx = Tensor(uninitialized: dy.shape)
+        let n = dx.count
+        output.withUnsafePointer { yp in
+            dy.withUnsafePointer { dyp in
+                dx.withUnsafeMutablePointer { dxp in
+                    nonisolated(unsafe) let (y, d, out) = (yp, dyp, dxp)
+                    Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                        for i in r { out[i] = y[i] > 0 ? d[i] : 0 }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    public func clone() -> any Layer { ReLU() }
+}

@@ -1,0 +1,110 @@
+/// Elementwise arithmetic and reductions. Loops run on raw pointers (the pattern that
+/// vectorizes) and split across cores with `Parallel`'s size-only split; reductions accumulate
+/// in Double so sums are accurate and reproducible.
+extension Tensor {
+    /// Elements per chunk below which elementwise loops stay on one thread.
+    public static let parallelGrain = 1 << 16
+
+    /// Applies `f` to every element, producing a new tensor.
+    @inlinable
+    public func map(_ f: (Float) -> Float) -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let n = count
+        withUnsafePointer { src in
+            out.withUnsafeMutablePointer { dst in
+                for i in 0..<n { dst[i] = f(src[i]) }
+            }
+        }
+        return out
+    }
+
+    /// Combines two tensors of the same shape elementwise.
+    @inlinable
+    public func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
+        var out = Tensor(uninitialized: shape)
+        let n = count
+        withUnsafePointer { a in
+            other.withUnsafePointer { b in
+                out.withUnsafeMutablePointer { dst in
+                    for i in 0..<n { dst[i] = f(a[i], b[i]) }
+                }
+            }
+        }
+        return out
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
+    /// Elementwise (Hadamard) product.
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+
+    /// self += alpha · other, in place.
+    public mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
+        precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
+        let n = count
+        other.withUnsafePointer { b in
+            withUnsafeMutablePointer { a in
+                nonisolated(unsafe) let (pa, pb) = (a, b)
+                Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                    for i in r { pa[i] += alpha * pb[i] }
+                }
+            }
+        }
+    }
+
+    /// Sets every element to zero, keeping the shape.
+    public mutating func zero() {
+        let n = count
+        withUnsafeMutablePointer { $0.update(repeating: 0, count: n) }
+    }
+
+    /// Sum of the elements, accumulated in Double.
+    public func sum() -> Double {
+        let n = count
+        return withUnsafePointer { p in
+            nonisolated(unsafe) let b = p
+            return Parallel.sum(n, grain: Tensor.parallelGrain) { r in
+                var s = 0.0
+                for i in r { s += Double(b[i]) }
+                return s
+            }
+        }
+    }
+
+    /// Euclidean norm, accumulated in Double.
+    public func norm() -> Double {
+        let n = count
+        return withUnsafePointer { p in
+            nonisolated(unsafe) let b = p
+            return Parallel.sum(n, grain: Tensor.parallelGrain) { r in
+                var s = 0.0
+                for i in r { let v = Double(b[i]); s += v * v }
+                return s
+            }.squareRoot()
+        }
+    }
+
+    /// Largest absolute element (0 for an empty tensor).
+    public func maxAbs() -> Float {
+        withUnsafeBufferPointer { $0.reduce(0) { max($0, abs($1)) } }
+    }
+
+    /// ‖self − reference‖₂ / ‖reference‖₂ in Double (0 when both are zero).
+    public func relativeError(to reference: Tensor) -> Double {
+        precondition(shape == reference.shape, "shape mismatch \(shape) vs \(reference.shape)")
+        var diff = 0.0, ref = 0.0
+        withUnsafeBufferPointer { a in
+            reference.withUnsafeBufferPointer { b in
+                for i in 0..<a.count {
+                    let d = Double(a[i]) - Double(b[i])
+                    diff += d * d
+                    ref += Double(b[i]) * Double(b[i])
+                }
+            }
+        }
+        if ref == 0 { return diff == 0 ? 0 : .infinity }
+        return (diff / ref).squareRoot()
+    }
+}

@@ -1,0 +1,3 @@
+import PrunebookCLI
+
+Prunebook.main()
