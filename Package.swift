@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Training", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
     ]
 )

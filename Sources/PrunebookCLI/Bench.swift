@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import JSON
+import NeuralNet
+import Tensor
+import Training
+
+/// `prunebook bench`: training-step throughput per zoo model beside the machine's GEMM ceiling.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training throughput per model against the machine's GEMM ceiling (release build).")
+
+    @Option(help: "Comma-separated zoo models.")
+    var models = "lenet300,lenet5,conv6,resnet20,vgg19"
+
+    @Option(help: "Batch size.")
+    var batch = 128
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @Flag(help: "Fewer and shorter runs.")
+    var quick = false
+
+    @Option(help: ArgumentHelp("Run one model in this process (used for the per-model child processes).", visibility: .private))
+    var child: String?
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        for m in modelList where !ModelZoo.names.contains(m) {
+            throw ValidationError("unknown model '\(m)' in --models; known: \(ModelZoo.names.joined(separator: ", "))")
+        }
+    }
+
+    var modelList: [String] { models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+
+    func run() throws {
+        let settings = BenchmarkSettings(batch: batch, quick: quick)
+        if let child {
+            // child mode: one model, one JSON line on stdout
+            let result = try TrainingBenchmark.measure(model: child, settings: settings)
+            print(JSONWriter.compact(result.json))
+            return
+        }
+        let machine = MachineInfo.current()
+        let idle = MachineInfo.waitForIdle(maxSeconds: quick ? 5 : 30)
+        let gemm = GemmCeiling.measure(n: 1024, seconds: quick ? 0.5 : 2)
+        print("machine: \(machine.cpu), \(machine.cores) cores, \(BLAS.threads) BLAS threads, core \(BLAS.coreName)")
+        print(String(format: "GEMM ceiling (sgemm n=1024): %.1f GFLOP/s%@", gemm,
+                     idle ? "" : "  [machine was busy: numbers are lower bounds]"))
+        var results: [JSONValue] = []
+        for model in modelList {
+            let r = try runChild(model: model)
+            results.append(r)
+            let ips = r["train_images_per_s"]?.doubleValue ?? 0
+            let gf = r["train_gflops"]?.doubleValue ?? 0
+            let spread = r["train_spread"]?.doubleValue ?? 0
+            let rss = r["peak_rss_mib"]?.doubleValue ?? 0
+            print(String(format: "%-9@ %10.0f img/s (±%.0f%%)  %6.1f GFLOP/s  %4.0f%% of GEMM  peak %5.0f MiB",
+                         model, ips, spread * 100, gf, gemm > 0 ? 100 * gf / gemm : 0, rss))
+        }
+        let doc = JSONValue.object([
+            ("machine", .object([
+                ("cpu", .string(machine.cpu)), ("cores", .int(machine.cores)), ("threads", .int(BLAS.threads)),
+                ("blas_core", .string(BLAS.coreName)), ("gemm_gflops", .double(gemm)), ("idle", .bool(idle)),
+            ])),
+            ("results", .array(results.map { r in
+                let fraction = gemm > 0 ? (r["train_gflops"]?.doubleValue ?? 0) / gemm : 0
+                return .object((r.objectValue ?? []) + [("gemm_fraction", .double((fraction * 1000).rounded() / 1000))])
+            })),
+        ])
+        if let json {
+            try AtomicFile.write(JSONWriter.canonical(doc, indent: 2) + "\n", to: json)
+            print("wrote \(json)")
+        }
+    }
+
+    /// Runs one model in a child process so that its peak memory is its own.
+    func runChild(model: String) throws -> JSONValue {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: p.executableURL?.path ?? "") {
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        p.arguments = ["bench", "--child", model, "--batch", String(batch)] + (quick ? ["--quick"] : [])
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
+              let v = try? JSONParser.parse(String(line)) else {
+            throw ValidationError("benchmark of \(model) failed (exit \(p.terminationStatus))")
+        }
+        return v
+    }
+}

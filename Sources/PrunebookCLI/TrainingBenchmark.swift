@@ -1,0 +1,172 @@
+import Foundation
+import JSON
+import NeuralNet
+import Tensor
+import Training
+
+struct BenchmarkSettings {
+    var batch: Int
+    var quick: Bool
+    /// Seconds of timed steps per model.
+    var seconds: Double { quick ? 1.5 : 6 }
+    var minRuns: Int { quick ? 3 : 7 }
+}
+
+/// One model's training-step measurement (forward, backward, SGD with momentum and a dense mask).
+struct TrainingBenchmark {
+    var model: String
+    var input: [Int]
+    var batch: Int
+    var imagesPerSecond: Double
+    var spread: Double
+    var gflops: Double
+    var macsPerImage: Int
+    var peakRSSMiB: Double
+
+    var json: JSONValue {
+        .object([
+            ("model", .string(model)), ("input", .array(input.map { .int($0) })), ("batch", .int(batch)),
+            ("train_images_per_s", .double(imagesPerSecond.rounded())), ("train_spread", .double(spread)),
+            ("train_gflops", .double((gflops * 10).rounded() / 10)), ("macs_per_image", .int(macsPerImage)),
+            ("peak_rss_mib", .double(peakRSSMiB.rounded())),
+        ])
+    }
+
+    /// Benchmark inputs: MNIST shape for the LeNets, CIFAR shape otherwise.
+    static func input(for model: String) -> [Int] { ModelZoo.defaultInput(for: model) }
+
+    static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
+        let input = self.input(for: model)
+        let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
+        var rng = Philox(seed: 0, stream: 99)
+        let x = Tensor(shape: [settings.batch] + input,
+                       scalars: (0..<(settings.batch * input.reduce(1, *))).map { _ in Float(rng.normal()) })
+        let y = (0..<settings.batch).map { _ in rng.below(10) }
+        for (_, p) in net.prunable { p.mask = Tensor(repeating: 1, shape: p.shape) }
+        let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
+        func step() {
+            net.zeroGradients()
+            let logits = net.forward(x, mode: .train)
+            net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
+            sgd.step()
+        }
+        for _ in 0..<2 { step() }
+        var times: [Double] = []
+        let start = Clock.now
+        while times.count < settings.minRuns || (Clock.now - start < settings.seconds && times.count < 2000) {
+            let t0 = Clock.now
+            step()
+            times.append(Clock.now - t0)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let spread = (times[(times.count * 3) / 4] - times[times.count / 4]) / median
+        let macs = MACCounter.macsPerImage(net)
+        let gflops = 6 * Double(macs) * Double(settings.batch) / median / 1e9
+        return TrainingBenchmark(model: model, input: input, batch: settings.batch,
+                                 imagesPerSecond: Double(settings.batch) / median, spread: spread,
+                                 gflops: gflops, macsPerImage: macs, peakRSSMiB: MachineInfo.peakRSSMiB())
+    }
+}
+
+/// Monotonic seconds.
+enum Clock {
+    static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// Multiply-accumulates per image of a network's conv and linear layers.
+enum MACCounter {
+    static func macsPerImage(_ net: Network) -> Int {
+        var total = 0
+        func visit(_ layer: any Layer, _ shape: [Int]) -> [Int] {
+            let out = (try? layer.outputShape(for: shape)) ?? shape
+            if let conv = layer as? Conv2d {
+                total += conv.weight.value.count * out[1] * out[2]
+            } else if let linear = layer as? Linear {
+                total += linear.weight.value.count
+            } else if let block = layer as? BasicBlock {
+                var s = shape
+                for child in [block.conv1, block.bn1, block.conv2] as [any Layer] { s = visit(child, s) }
+                _ = visit(block.shortcut, shape)
+            } else if let seq = layer as? Sequential {
+                var s = shape
+                for c in seq.layers { s = visit(c, s) }
+            }
+            return out
+        }
+        _ = visit(net.body, net.inputShape)
+        return total
+    }
+}
+
+/// Measures `cblas_sgemm` GFLOP/s on square matrices with the threads in use.
+enum GemmCeiling {
+    static func measure(n: Int, seconds: Double) -> Double {
+        let a = Tensor(repeating: 0.5, shape: [n, n]), b = Tensor(repeating: 0.25, shape: [n, n])
+        var c = Tensor(zeros: [n, n])
+        var best = 0.0
+        let start = Clock.now
+        var runs = 0
+        while runs < 3 || Clock.now - start < seconds {
+            let t0 = Clock.now
+            a.withUnsafePointer { ap in
+                b.withUnsafePointer { bp in
+                    c.withUnsafeMutablePointer { cp in
+                        BLAS.gemm(m: n, n: n, k: n, ap, lda: n, bp, ldb: n, cp, ldc: n)
+                    }
+                }
+            }
+            best = max(best, 2 * Double(n * n * n) / (Clock.now - t0) / 1e9)
+            runs += 1
+        }
+        return best
+    }
+}
+
+/// What the benchmark reports about the machine.
+struct MachineInfo {
+    var cpu: String
+    var cores: Int
+
+    static func current() -> MachineInfo {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let name = text.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return MachineInfo(cpu: name, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Peak resident memory of this process in MiB (VmHWM).
+    static func peakRSSMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Busy CPU jiffies of the whole machine since boot (user + nice + system + irq + softirq + steal).
+    static func busyJiffies() -> (busy: Double, total: Double)? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
+        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard v.count >= 8 else { return nil }
+        let idle = v[3] + v[4]
+        return (v.reduce(0, +) - idle, v.reduce(0, +))
+    }
+
+    /// Waits until other work uses under 15% of one core over a second; false if it never did.
+    static func waitForIdle(maxSeconds: Double) -> Bool {
+        let deadline = Clock.now + maxSeconds
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        repeat {
+            guard let a = busyJiffies() else { return true }
+            usleep(1_000_000)
+            guard let b = busyJiffies() else { return true }
+            let busyCores = (b.busy - a.busy) / max(1, b.total - a.total) * cores
+            if busyCores < 0.15 { return true }
+        } while Clock.now < deadline
+        return false
+    }
+}
