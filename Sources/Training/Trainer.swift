@@ -1,0 +1,89 @@
+import Datasets
+import Glibc
+import NeuralNet
+import Tensor
+
+/// The training loop: minibatch SGD on a network in place, masks kept (pruned weights stay
+/// exactly zero), progress reported, cancellation checked between batches, divergence detected.
+public enum Trainer {
+    public static func train(_ network: Network, train: ImageSet, test: ImageSet?, normalization: Normalization,
+                             options: TrainingOptions, progress: (any TrainingProgress)? = nil,
+                             cancel: CancellationToken? = nil) throws(TrainingError) -> TrainingRun {
+        guard train.count > 0 else { throw TrainingError.invalid("training set \(train.name) is empty") }
+        guard options.batchSize >= 1 else { throw TrainingError.invalid("batch size must be at least 1, got \(options.batchSize)") }
+        guard options.epochs >= 1 || (options.steps ?? 0) >= 1 else {
+            throw TrainingError.invalid("train for at least one epoch or step")
+        }
+        guard Array(train.shape) == network.inputShape else {
+            throw TrainingError.invalid("\(network.architecture) takes inputs \(network.inputShape), \(train.name) has \(train.shape)")
+        }
+        guard train.classes <= network.classes else {
+            throw TrainingError.invalid("\(train.name) has \(train.classes) classes, \(network.architecture) has \(network.classes) outputs")
+        }
+        let loader = DataLoader(images: train, normalization: normalization, batchSize: options.batchSize,
+                                shuffle: true, seed: options.seed, augmentation: options.augmentation)
+        let testLoader = test.map { DataLoader(images: $0, normalization: normalization, batchSize: 500, shuffle: false) }
+        let perEpoch = loader.batchesPerEpoch
+        let totalSteps = options.steps ?? options.epochs * perEpoch
+        let epochs = (totalSteps + perEpoch - 1) / perEpoch
+        network.applyMasks()
+        let sgd = SGD(parameters: network.namedParameters.map(\.parameter), learningRate: options.learningRate,
+                      momentum: options.momentum, nesterov: options.nesterov, weightDecay: options.weightDecay)
+        var run = TrainingRun(epochs: [], steps: 0, cancelled: false, test: nil, seconds: 0)
+        let start = now()
+        epochLoop: for epoch in 0..<epochs {
+            let epochStart = now()
+            var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+            let batchesThisEpoch = min(perEpoch, totalSteps - run.steps)
+            progress?.epochStarted(epoch: epoch + 1, of: epochs, batches: batchesThisEpoch)
+            for batch in loader.epoch(epoch) {
+                if run.steps >= totalSteps { break }
+                if cancel?.isCancelled == true { run.cancelled = true; break epochLoop }
+                sgd.learningRate = options.schedule.rate(base: options.learningRate, step: run.steps, stepsPerEpoch: perEpoch,
+                                                         totalSteps: totalSteps, warmupSteps: options.warmupSteps)
+                network.zeroGradients()
+                let logits = network.forward(batch.inputs, mode: .train)
+                let (loss, grad) = Loss.crossEntropy.evaluate(logits: logits, labels: batch.labels)
+                guard loss.isFinite else {
+                    throw TrainingError.diverged(step: run.steps + 1, epoch: epoch + 1, loss: loss, learningRate: sgd.learningRate)
+                }
+                network.backward(grad)
+                sgd.step()
+                run.steps += 1
+                batchIndex += 1
+                lossSum += loss * Double(batch.count)
+                correct += Evaluation.correct(logits: logits, labels: batch.labels)
+                seen += batch.count
+                let elapsed = now() - epochStart
+                progress?.batchFinished(batch: batchIndex, of: batchesThisEpoch, loss: lossSum / Double(seen),
+                                        accuracy: Double(correct) / Double(seen),
+                                        imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+                                        eta: elapsed / Double(batchIndex) * Double(batchesThisEpoch - batchIndex))
+            }
+            guard seen > 0 else { break }
+            let seconds = now() - epochStart
+            var metrics = EpochMetrics(epoch: epoch + 1, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                                       testAccuracy: nil, testLoss: nil, seconds: seconds,
+                                       imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: sgd.learningRate)
+            let last = epoch == epochs - 1 || run.steps >= totalSteps
+            if let testLoader, options.evaluateEachEpoch || last {
+                let e = Evaluation.run(network, on: testLoader)
+                metrics.testAccuracy = e.accuracy
+                metrics.testLoss = e.loss
+                if last { run.test = e }
+            }
+            run.epochs.append(metrics)
+            progress?.epochFinished(metrics)
+        }
+        if run.cancelled, let testLoader { run.test = Evaluation.run(network, on: testLoader) }
+        run.seconds = now() - start
+        progress?.finished(run)
+        return run
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

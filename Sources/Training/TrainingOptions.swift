@@ -1,0 +1,66 @@
+import Datasets
+
+/// A training recipe. Defaults: SGD with momentum 0.9, weight decay 5e-4, batch 128, constant rate.
+public struct TrainingOptions: Sendable, Equatable {
+    public var epochs: Int
+    /// When set, train this many iterations instead of whole epochs.
+    public var steps: Int?
+    public var batchSize: Int
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    public var nesterov: Bool
+    public var schedule: LearningRateSchedule
+    public var warmupSteps: Int
+    /// Fixes data order and augmentation.
+    public var seed: UInt64
+    public var augmentation: Augmentation?
+    /// Evaluate on the test set after every epoch (otherwise only at the end).
+    public var evaluateEachEpoch: Bool
+
+    public init(epochs: Int = 1, steps: Int? = nil, batchSize: Int = 128, learningRate: Double = 0.1,
+                momentum: Double = 0.9, weightDecay: Double = 5e-4, nesterov: Bool = false,
+                schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
+                augmentation: Augmentation? = nil, evaluateEachEpoch: Bool = true) {
+        self.epochs = epochs
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        self.schedule = schedule
+        self.warmupSteps = warmupSteps
+        self.seed = seed
+        self.augmentation = augmentation
+        self.evaluateEachEpoch = evaluateEachEpoch
+    }
+}
+
+/// What one epoch measured.
+public struct EpochMetrics: Sendable, Equatable {
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches.
+    public var loss: Double
+    /// Training accuracy over the epoch's batches (train-mode outputs).
+    public var trainAccuracy: Double
+    /// Test accuracy after the epoch, when a test set was given and evaluated.
+    public var testAccuracy: Double?
+    public var testLoss: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+    /// Learning rate of the epoch's last step.
+    public var learningRate: Double
+}
+
+/// The outcome of `Trainer.train`.
+public struct TrainingRun: Sendable {
+    public var epochs: [EpochMetrics]
+    /// Iterations completed.
+    public var steps: Int
+    /// True when a cancellation stopped training early (the network holds the last completed step).
+    public var cancelled: Bool
+    /// Final test evaluation (nil without a test set).
+    public var test: Evaluation?
+    public var seconds: Double
+}
