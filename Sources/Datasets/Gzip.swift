@@ -51,4 +51,25 @@ public enum Gzip {
             throw DatasetError(path: path, "gzip data is corrupt (\(reason))")
         }
     }
+
+    /// gzip-compresses `bytes` (one member, default level).
+    public static func compress(_ bytes: [UInt8]) -> [UInt8] {
+        var stream = z_stream()
+        // 15 + 16: gzip header and trailer
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+        defer { deflateEnd(&stream) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 32)
+        var input = bytes
+        let produced: Int = input.withUnsafeMutableBufferPointer { inp in
+            out.withUnsafeMutableBufferPointer { buf in
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                stream.next_out = buf.baseAddress
+                stream.avail_out = UInt32(buf.count)
+                return deflate(&stream, Z_FINISH) == Z_STREAM_END ? buf.count - Int(stream.avail_out) : 0
+            }
+        }
+        return Array(out.prefix(produced))
+    }
 }

@@ -1,0 +1,120 @@
+import Datasets
+import NeuralNet
+import Tensor
+import Testing
+import Training
+
+@Suite struct TrainerTests {
+    func digitsNet(seed: UInt64 = 0) throws -> Network {
+        try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], classes: 10, seed: seed))
+    }
+
+    @Test func learnsTheDigits() throws {
+        let net = try digitsNet()
+        let run = try Trainer.train(net, train: try BundledDigits.split(.train), test: try BundledDigits.split(.test),
+                                    normalization: .digits,
+                                    options: TrainingOptions(epochs: 5, batchSize: 32, learningRate: 0.05))
+        #expect(run.epochs.count == 5)
+        #expect(run.steps == 5 * 44)
+        #expect((run.test?.accuracy ?? 0) > 0.85)
+        #expect(run.epochs.last.map { $0.loss < run.epochs[0].loss } == true)
+    }
+
+    @Test func sameSeedBitIdenticalWeights() throws {
+        let train = try BundledDigits.split(.train)
+        func weights() throws -> [Tensor] {
+            let net = try digitsNet(seed: 4)
+            _ = try Trainer.train(net, train: train, test: nil, normalization: .digits,
+                                  options: TrainingOptions(epochs: 1, batchSize: 32, learningRate: 0.05, seed: 9))
+            return net.namedParameters.map(\.parameter.value)
+        }
+        #expect(try weights() == weights())
+    }
+
+    @Test func prunedWeightsStayExactlyZero() throws {
+        let net = try digitsNet()
+        var rng = Philox(seed: 1)
+        for (_, p) in net.prunable {
+            p.mask = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in rng.uniformFloat() < 0.2 ? 1 : 0 })
+        }
+        _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits,
+                              options: TrainingOptions(epochs: 2, batchSize: 32, learningRate: 0.05))
+        for (_, p) in net.prunable {
+            guard let m = p.mask else { Issue.record("mask lost"); continue }
+            var kept = 0
+            for i in 0..<m.count {
+                if m[flat: i] == 0 { #expect(p.value[flat: i] == 0) } else if p.value[flat: i] != 0 { kept += 1 }
+            }
+            #expect(kept > 0)
+        }
+    }
+
+    @Test func divergenceNamesTheStep() throws {
+        let net = try digitsNet()
+        #expect {
+            _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits,
+                                  options: TrainingOptions(epochs: 3, batchSize: 32, learningRate: 1e6))
+        } throws: { error in
+            guard case let .diverged(step, _, _, lr)? = error as? TrainingError else { return false }
+            return step >= 1 && lr == 1e6 && "\(error)".contains("try a lower learning rate")
+        }
+    }
+
+    @Test func cancellationStopsBetweenBatches() throws {
+        final class CancelAfter: TrainingProgress {
+            let token: CancellationToken, after: Int
+            init(_ t: CancellationToken, after: Int) { token = t; self.after = after }
+            func epochStarted(epoch: Int, of epochs: Int, batches: Int) {}
+            func batchFinished(batch: Int, of batches: Int, loss: Double, accuracy: Double, imagesPerSecond: Double, eta: Double) {
+                if batch == after { token.cancel() }
+            }
+            func epochFinished(_ metrics: EpochMetrics) {}
+            func finished(_ run: TrainingRun) {}
+        }
+        let token = CancellationToken()
+        let net = try digitsNet()
+        let run = try Trainer.train(net, train: try BundledDigits.split(.train), test: try BundledDigits.split(.test),
+                                    normalization: .digits, options: TrainingOptions(epochs: 3, batchSize: 32, learningRate: 0.05),
+                                    progress: CancelAfter(token, after: 5), cancel: token)
+        #expect(run.cancelled)
+        #expect(run.steps == 5)
+        #expect(run.test != nil)
+        #expect(net.namedParameters.allSatisfy { p in (0..<p.parameter.value.count).allSatisfy { p.parameter.value[flat: $0].isFinite } })
+    }
+
+    @Test func stepsOverrideEpochs() throws {
+        let net = try digitsNet()
+        let run = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits,
+                                    options: TrainingOptions(epochs: 10, steps: 50, batchSize: 32))
+        #expect(run.steps == 50)
+        #expect(run.epochs.count == 2)
+    }
+
+    @Test func rejectsMismatchedData() throws {
+        let net = try ModelZoo.build(ModelSpec(name: "lenet300"))
+        #expect(throws: TrainingError.self) {
+            _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits, options: TrainingOptions())
+        }
+    }
+
+    @Test func schedules() {
+        let s = LearningRateSchedule.multiStep(milestones: [2, 4], gamma: 0.1)
+        #expect(s.rate(base: 1, step: 19, stepsPerEpoch: 10, totalSteps: 60) == 1)
+        #expect(abs(s.rate(base: 1, step: 20, stepsPerEpoch: 10, totalSteps: 60) - 0.1) < 1e-15)
+        #expect(abs(s.rate(base: 1, step: 45, stepsPerEpoch: 10, totalSteps: 60) - 0.01) < 1e-15)
+        #expect(LearningRateSchedule.step(every: 3, gamma: 0.5).rate(base: 2, step: 30, stepsPerEpoch: 10, totalSteps: 100) == 1)
+        #expect(abs(LearningRateSchedule.cosine.rate(base: 2, step: 50, stepsPerEpoch: 10, totalSteps: 100) - 1) < 1e-12)
+        #expect(LearningRateSchedule.constant.rate(base: 0.4, step: 1, stepsPerEpoch: 10, totalSteps: 100, warmupSteps: 4) == 0.2)
+    }
+
+    @Test func consoleProgressIsQuietOffTerminal() throws {
+        var out = ""
+        let p = ConsoleProgress(interactive: false) { out += $0 }
+        let net = try digitsNet()
+        _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: try BundledDigits.split(.test),
+                              normalization: .digits, options: TrainingOptions(epochs: 2, batchSize: 64), progress: p)
+        #expect(out.hasPrefix("trained 2 epochs (44 steps) in "))
+        #expect(out.contains("test accuracy"))
+        #expect(out.split(separator: "\n").count == 1)
+    }
+}
