@@ -1,0 +1,48 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TestSupport
+import Testing
+import Training
+
+/// The reference recipes (SGD momentum 0.9, weight decay 5e-4, Kaiming init, no augmentation,
+/// seeded shuffling): the median test accuracy of five seeds must reach the stated floor. Five, not three:
+/// LeNet-5 on Fashion-MNIST after two epochs spreads over 84.9–87.1% across seeds (PyTorch's own runs
+/// of the same recipe spread 85.6–87.4%), so a median of three sits on the floor by chance.
+/// Run in the release test build; each prints its numbers for the record.
+@Suite(.serialized) struct AccuracyRecipeTests {
+    static func median(_ seeds: [UInt64], _ run: (UInt64) throws -> Double) rethrows -> (median: Double, all: [Double]) {
+        let all = try seeds.map(run)
+        return (all.sorted()[all.count / 2], all)
+    }
+
+    @Test func lenet300OnDigits() throws {
+        let train = try BundledDigits.split(.train), test = try BundledDigits.split(.test)
+        let (m, all) = try Self.median([0, 1, 2, 3, 4]) { seed in
+            let net = try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], seed: seed))
+            return try Trainer.train(net, train: train, test: test, normalization: .digits,
+                                     options: TrainingOptions(epochs: 20, batchSize: 32, learningRate: 0.05, seed: seed)).test?.accuracy ?? 0
+        }
+        print("recipe lenet300/digits: median \(m), seeds \(all)")
+        #expect(m >= 0.92)
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/mnist"), "../shared/data not found"),
+          arguments: [(DatasetName.mnist, 0.978), (.fashionMNIST, 0.855)])
+    func lenet5(dataset: DatasetName, floor: Double) throws {
+        let dir = DataDirectory(explicit: Golden.dataFolder)
+        let train = try DatasetCatalog.load(dataset, split: .train, directory: dir)
+        let test = try DatasetCatalog.load(dataset, split: .test, directory: dir)
+        var seconds: [Double] = []
+        let (m, all) = try Self.median([0, 1, 2, 3, 4]) { seed in
+            let net = try ModelZoo.build(ModelSpec(name: "lenet5", input: [1, 28, 28], seed: seed))
+            let run = try Trainer.train(net, train: train, test: test, normalization: .mnist,
+                                        options: TrainingOptions(epochs: 2, batchSize: 128, learningRate: 0.01, seed: seed,
+                                                                 evaluateEachEpoch: false))
+            seconds += run.epochs.map(\.seconds)
+            return run.test?.accuracy ?? 0
+        }
+        print("recipe lenet5/\(dataset.rawValue): median \(m), seeds \(all), seconds per epoch \(seconds)")
+        #expect(m >= floor)
+    }
+}
