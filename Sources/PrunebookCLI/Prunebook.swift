@@ -8,7 +8,7 @@ public struct Prunebook: ParsableCommand {
         commandName: "prunebook",
         abstract: "Prune neural networks at initialization, at a prompt or from a script.",
         version: version,
-        subcommands: [Demo.self, Bench.self]
+        subcommands: [Demo.self, DataCommand.self, Bench.self]
     )
 
     public init() {}
