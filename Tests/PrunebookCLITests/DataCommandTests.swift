@@ -33,9 +33,11 @@ import Testing
     @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/fashion-mnist"), "../shared/data not found"))
     func fetchOverHTTPFromALocalServer() throws {
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let python = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            .map { $0 + "/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/python3"
+        server.executableURL = URL(fileURLWithPath: python)
         let port = 20_000 + Int(getpid() % 20_000)
-        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", shared + "/fashion-mnist"]
+        server.arguments = ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", shared + "/fashion-mnist"]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
