@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Training", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "TestSupport"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"]),
     ]
 )

@@ -112,20 +112,35 @@ public struct DataLoader: Sendable {
 public struct EpochBatches: Sequence, IteratorProtocol, Sendable {
     let loader: DataLoader
     let order: [Int]
-    var position = 0
-    var rng: Philox
+    let epoch: Int
+    var index = 0
 
     init(loader: DataLoader, order: [Int], epoch: Int) {
         self.loader = loader
         self.order = order
-        rng = RandomPurpose.augmentation.generator(seed: loader.seed, index: UInt32(truncatingIfNeeded: epoch))
+        self.epoch = epoch
     }
 
     public mutating func next() -> Batch? {
-        let remaining = order.count - position
-        guard remaining > 0, !(loader.dropLast && remaining < loader.batchSize) else { return nil }
-        let n = Swift.min(loader.batchSize, remaining)
-        defer { position += n }
-        return loader.batch(indices: order[position..<(position + n)], rng: &rng)
+        guard let b = loader.batch(index, of: order, epoch: epoch) else { return nil }
+        index += 1
+        return b
+    }
+}
+
+extension DataLoader {
+    /// Batch `index` of epoch `epoch` on its own (augmentation draws come from a stream keyed by
+    /// epoch and batch, so any batch can be made without the ones before it).
+    public func batch(_ index: Int, epoch: Int) -> Batch? {
+        batch(index, of: order(epoch: epoch), epoch: epoch)
+    }
+
+    func batch(_ index: Int, of order: [Int], epoch: Int) -> Batch? {
+        let start = index * batchSize
+        let remaining = order.count - start
+        guard remaining > 0, !(dropLast && remaining < batchSize) else { return nil }
+        let n = Swift.min(batchSize, remaining)
+        var rng = RandomPurpose.augmentation.generator(seed: seed, index: UInt32(truncatingIfNeeded: epoch << 16 | index))
+        return batch(indices: order[start..<(start + n)], rng: &rng)
     }
 }

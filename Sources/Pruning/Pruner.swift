@@ -1,0 +1,81 @@
+import NeuralNet
+import Tensor
+import Training
+
+/// Options shared by every method (defaults as DESIGN.md "Pruning").
+public struct PruningOptions: Sendable {
+    /// nil: the method's default (FORCE / Iterative SNIP 60, SynFlow 100).
+    public var steps: Int?
+    public var batchesPerStep: Int
+    public var schedule: DensitySchedule
+    public var scope: PruningScope
+    public var loss: Loss
+    public var ties: TieRule
+    /// For `random`.
+    public var seed: UInt64
+
+    public init(steps: Int? = nil, batchesPerStep: Int = 1, schedule: DensitySchedule = .exponential,
+                scope: PruningScope = .global, loss: Loss = .crossEntropy, ties: TieRule = .exact, seed: UInt64 = 0) {
+        self.steps = steps
+        self.batchesPerStep = batchesPerStep
+        self.schedule = schedule
+        self.scope = scope
+        self.loss = loss
+        self.ties = ties
+        self.seed = seed
+    }
+}
+
+/// A mask with how it was made.
+public struct PruningResult: Sendable {
+    public var mask: Mask
+    public var method: PruningMethod
+    /// The density asked for, resolved from sparsity / density / compression.
+    public var density: Double
+    public var steps: [PruningStep]
+}
+
+/// One entry point for every method.
+public enum Pruner {
+    /// The scores a one-shot method ranks (for GraSP, −w ⊙ Hg: keep the lowest).
+    public static func scores(_ network: Network, method: PruningMethod, data: BatchSource?,
+                              options: PruningOptions = PruningOptions()) throws(PruningError) -> ScoreSet {
+        if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data") }
+        switch method {
+        case .random: return Saliency.random(network, seed: options.seed)
+        case .magnitude: return Saliency.magnitude(network)
+        case .snip, .force, .iterSnip:
+            return Saliency.snip(network, data: data ?? .list([]), loss: options.loss, batchesPerStep: options.batchesPerStep)
+        case .synflow: return try Saliency.synflow(network)
+        case .grasp: throw PruningError("grasp is not available yet")
+        }
+    }
+
+    /// Prunes `network` (which is left unchanged) to the requested amount.
+    public static func prune(_ network: Network, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
+                             options: PruningOptions = PruningOptions(), cancel: CancellationToken? = nil,
+                             onStep: ((PruningStep, Mask) -> Void)? = nil) throws(PruningError) -> PruningResult {
+        let density = try amount.density()
+        if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data to prune") }
+        let iterative: IterativeMethod?
+        switch method {
+        case .force: iterative = .force
+        case .iterSnip: iterative = .iterSnip
+        case .synflow: iterative = .synflow
+        default: iterative = nil
+        }
+        if let iterative {
+            let steps = options.steps ?? method.defaultSteps
+            let opts = IterativePruning.Options(steps: steps, schedule: options.schedule, batchesPerStep: options.batchesPerStep,
+                                                loss: options.loss, ties: options.ties, scope: options.scope)
+            let (mask, records) = try IterativePruning.run(iterative, network: network, data: data ?? .list([]), density: density,
+                                                           options: opts, cancel: cancel, onStep: onStep)
+            return PruningResult(mask: mask, method: method, density: density, steps: records)
+        }
+        var s = try scores(network, method: method, data: data, options: options)
+        if method == .grasp { s = s.negated() }
+        let k = DensitySchedule.keptCount(total: s.total, density: density)
+        let mask = Selection.keepTop(s, k: k, ties: options.ties, scope: options.scope)
+        return PruningResult(mask: mask, method: method, density: density, steps: [])
+    }
+}

@@ -1,0 +1,94 @@
+/// How ties at the threshold are broken when keeping the top k scores.
+public enum TieRule: String, Sendable, CaseIterable {
+    /// Exactly k: among equal scores, weights the previous mask kept come first, then lower global
+    /// index (prunable order, row-major). −0 equals +0. Iterative methods never revive a weight on a tie.
+    case exact
+    /// Every score ≥ the k-th largest (the FORCE reference code's rule; may keep more than k).
+    case all
+}
+
+/// Ranking all scores together, or each tensor on its own.
+public enum PruningScope: String, Sendable, CaseIterable {
+    case global
+    case layerwise
+}
+
+/// Top-k selection of scores into a mask.
+public enum Selection {
+    /// Keeps the k largest of `scores` (NaN ranks lowest).
+    public static func keepTop(_ scores: ScoreSet, k: Int, previous: Mask? = nil, ties: TieRule = .exact,
+                               scope: PruningScope = .global) -> Mask {
+        let template = scores.maskTemplate()
+        switch scope {
+        case .global:
+            let bits = keepTop(flat: scores.flat, k: k, previous: previous?.flat, ties: ties)
+            return template.with(flat: bits)
+        case .layerwise:
+            // each tensor keeps floor(n · k / N), so the densities match layer by layer
+            let total = Double(scores.total)
+            var out = template
+            for (i, e) in scores.entries.enumerated() {
+                let n = e.scores.count
+                let kl = Int((Double(n) * Double(k) / max(1, total)).rounded(.down))
+                out.entries[i].bits = keepTop(flat: e.scores.scalars, k: kl, previous: previous?.entries[i].bits, ties: ties)
+            }
+            return out
+        }
+    }
+
+    /// The selection on flat arrays. O(N) on average: the k-th largest value by quickselect,
+    /// then strict winners, then ties in rule order.
+    public static func keepTop(flat scores: [Float], k: Int, previous: [UInt8]? = nil, ties: TieRule = .exact) -> [UInt8] {
+        let n = scores.count
+        var keep = [UInt8](repeating: 0, count: n)
+        guard k > 0 else { return keep }
+        guard k < n else { return [UInt8](repeating: 1, count: n) }
+        // NaN ranks below everything; −0 + 0 = +0 folds the zeros together
+        let key = scores.map { $0.isNaN ? -Float.infinity : $0 + 0 }
+        var work = key
+        let tau = kthLargest(&work, k)
+        var count = 0
+        for i in 0..<n where key[i] > tau {
+            keep[i] = 1
+            count += 1
+        }
+        if ties == .all {
+            for i in 0..<n where key[i] == tau { keep[i] = 1 }
+            return keep
+        }
+        if let prev = previous {
+            for i in 0..<n where count < k && key[i] == tau && prev[i] != 0 {
+                keep[i] = 1
+                count += 1
+            }
+        }
+        for i in 0..<n where count < k && key[i] == tau && keep[i] == 0 {
+            keep[i] = 1
+            count += 1
+        }
+        return keep
+    }
+
+    /// The k-th largest value (1-based) by Hoare-style quickselect; reorders `a`.
+    static func kthLargest(_ a: inout [Float], _ k: Int) -> Float {
+        var lo = 0, hi = a.count - 1
+        let target = k - 1   // index in descending order
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        while lo < hi {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let pivot = a[lo + Int(state >> 33) % (hi - lo + 1)]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] > pivot { i += 1 }
+                while a[j] < pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if target <= j { hi = j } else if target >= i { lo = i } else { return a[target] }
+        }
+        return a[target]
+    }
+}
