@@ -26,6 +26,14 @@ public final class AvgPool2d: Layer {
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         inputShape = x.shape
+        return pool(x)
+    }
+
+    /// Linear: R{y} = pool(R{x}).
+    public func forwardR(_ rx: Tensor) -> Tensor { pool(rx) }
+    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+
+    func pool(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let (oh, ow, k, s, H, W) = (g.outH, g.outW, kernelSize, stride, g.height, g.width)
         let planes = x.shape[0] * g.channels

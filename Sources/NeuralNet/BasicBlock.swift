@@ -61,6 +61,20 @@ public final class BasicBlock: Layer {
         return dx
     }
 
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        let h = relu1.forwardR(bn1.forwardR(conv1.forwardR(rx)))
+        var y = bn2.forwardR(conv2.forwardR(h))
+        y.add(shortcut.forwardR(rx))
+        return relu2.forwardR(y)
+    }
+
+    public func backwardR(_ rdy: Tensor) -> Tensor {
+        let d = relu2.backwardR(rdy)
+        var dx = conv1.backwardR(bn1.backwardR(relu1.backwardR(conv2.backwardR(bn2.backwardR(d)))))
+        dx.add(shortcut.backwardR(d))
+        return dx
+    }
+
     public func clone() -> any Layer {
         BasicBlock(conv1: conv1.copy(), bn1: bn1.copy(), conv2: conv2.copy(), bn2: bn2.copy(),
                    shortcut: shortcut.copy())

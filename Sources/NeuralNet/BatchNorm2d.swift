@@ -18,6 +18,9 @@ public final class BatchNorm2d: Layer {
     private var mean: [Double] = []
     private var invStd: [Double] = []
     private var lastMode = ForwardMode.train
+    private var outputGrad = Tensor(zeros: [0])
+    private var inputTangent: Tensor?
+    private var invStdTangent: [Double] = []
 
     public init(channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
         weight = Parameter(Tensor(repeating: 1, shape: [channels]), role: .normScale)
@@ -45,6 +48,7 @@ public final class BatchNorm2d: Layer {
         precondition(c == channels, "BatchNorm2d(\(channels)) got input \(x.shape)")
         let hw = x.count / max(1, n * c)
         input = x
+        inputTangent = nil
         lastMode = mode
         mean = [Double](repeating: 0, count: c)
         invStd = [Double](repeating: 0, count: c)
@@ -107,6 +111,7 @@ public final class BatchNorm2d: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
+        outputGrad = dy
         let (n, c) = (input.shape[0], input.shape[1])
         let hw = input.count / max(1, n * c)
         let m = Double(n * hw)
@@ -154,6 +159,102 @@ public final class BatchNorm2d: Layer {
         weight.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dyXhat) } }
         bias.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dy) } }
         return dx
+    }
+
+    /// Per channel, over its n·h·w values: calls `body(channel, offsets)` where offsets lists the
+    /// element offsets of the channel in row-major order.
+    private func forEachChannel(_ body: (Int, [Int]) -> Void) {
+        let (n, c) = (input.shape[0], input.shape[1])
+        let hw = input.count / max(1, n * c)
+        for ch in 0..<c {
+            var offsets: [Int] = []
+            offsets.reserveCapacity(n * hw)
+            for i in 0..<n { for q in 0..<hw { offsets.append((i * c + ch) * hw + q) } }
+            body(ch, offsets)
+        }
+    }
+
+    /// Train mode: R{x̂} = σ⁻¹((R{x} − mean R{x}) − x̂·mean(x̂ R{x})), R{y} = γ R{x̂} (γ, β have no tangent).
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        inputTangent = rx
+        var ry = Tensor(zeros: rx.shape)
+        invStdTangent = [Double](repeating: 0, count: channels)
+        let gamma = weight.value
+        forEachChannel { ch, offs in
+            let (mu, istd, g) = (mean[ch], invStd[ch], Double(gamma[flat: ch]))
+            if lastMode == .eval {
+                for o in offs { ry[flat: o] = Float(g * istd * Double(rx[flat: o])) }
+                return
+            }
+            let m = Double(offs.count)
+            var meanR = 0.0, meanXhatR = 0.0
+            for o in offs {
+                let r = Double(rx[flat: o])
+                meanR += r
+                meanXhatR += (Double(input[flat: o]) - mu) * istd * r
+            }
+            meanR /= m
+            meanXhatR /= m
+            invStdTangent[ch] = -istd * istd * meanXhatR
+            for o in offs {
+                let xhat = (Double(input[flat: o]) - mu) * istd
+                ry[flat: o] = Float(g * istd * ((Double(rx[flat: o]) - meanR) - xhat * meanXhatR))
+            }
+        }
+        return ry
+    }
+
+    /// R of dx = γσ⁻¹(dy − a − x̂b), a = mean dy, b = mean(dy x̂), with R{σ⁻¹} and R{x̂} from `forwardR`.
+    public func backwardR(_ rdy: Tensor) -> Tensor {
+        var rdx = Tensor(zeros: rdy.shape)
+        var rgGamma = Tensor(zeros: [channels]), rgBeta = Tensor(zeros: [channels])
+        let gamma = weight.value
+        let rx = inputTangent
+        forEachChannel { ch, offs in
+            let (mu, istd, g) = (mean[ch], invStd[ch], Double(gamma[flat: ch]))
+            let m = Double(offs.count)
+            let rIstd = rx == nil ? 0 : invStdTangent[ch]
+            var meanR = 0.0, meanXhatR = 0.0
+            if let rx, lastMode == .train {
+                for o in offs {
+                    let r = Double(rx[flat: o])
+                    meanR += r
+                    meanXhatR += (Double(input[flat: o]) - mu) * istd * r
+                }
+                meanR /= m
+                meanXhatR /= m
+            }
+            func rXhat(_ o: Int, _ xhat: Double) -> Double {
+                guard let rx, lastMode == .train else { return 0 }
+                return istd * ((Double(rx[flat: o]) - meanR) - xhat * meanXhatR)
+            }
+            var a = 0.0, b = 0.0, ra = 0.0, rb = 0.0, sumRdy = 0.0
+            for o in offs {
+                let xhat = (Double(input[flat: o]) - mu) * istd
+                let dy = Double(outputGrad[flat: o]), r = Double(rdy[flat: o])
+                a += dy
+                b += dy * xhat
+                ra += r
+                rb += r * xhat + dy * rXhat(o, xhat)
+                sumRdy += r
+            }
+            rgGamma[flat: ch] = Float(rb)
+            rgBeta[flat: ch] = Float(sumRdy)
+            if lastMode == .eval {
+                for o in offs { rdx[flat: o] = Float(g * istd * Double(rdy[flat: o])) }
+                return
+            }
+            (a, b, ra, rb) = (a / m, b / m, ra / m, rb / m)
+            for o in offs {
+                let xhat = (Double(input[flat: o]) - mu) * istd
+                let dy = Double(outputGrad[flat: o]), r = Double(rdy[flat: o])
+                let v = g * rIstd * (dy - a - xhat * b) + g * istd * (r - ra - rXhat(o, xhat) * b - xhat * rb)
+                rdx[flat: o] = Float(v)
+            }
+        }
+        weight.accumulateTangentGrad(rgGamma)
+        bias.accumulateTangentGrad(rgBeta)
+        return rdx
     }
 
     /// A deep copy with its own parameters and running statistics.

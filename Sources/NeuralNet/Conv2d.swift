@@ -15,6 +15,8 @@ public final class Conv2d: Layer {
     /// Upper bound on the bytes of one chunk's column matrix.
     public static let columnBudget = 32 << 20
     private var input = Tensor(zeros: [0])
+    private var outputGrad = Tensor(zeros: [0])
+    private var inputTangent: Tensor?
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -59,6 +61,42 @@ public final class Conv2d: Layer {
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2d expects [N, \(inChannels), H, W], got \(x.shape)")
         input = x
+        inputTangent = nil
+        return convolve(x, weight.value, bias: bias?.value)
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        outputGrad = dy
+        if let b = bias { Conv2d.addBiasGradient(dy, into: &b.grad) }
+        addWeightGradient(input: input, dy: dy, into: &weight.grad)
+        return propagatesGradient ? inputGradient(dy, weight.value) : Tensor(zeros: input.shape)
+    }
+
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        inputTangent = rx
+        var ry = convolve(rx, weight.value, bias: nil)
+        if let v = weight.tangent { ry.add(convolve(input, v, bias: nil)) }
+        return ry
+    }
+
+    public func backwardR(_ rdy: Tensor) -> Tensor {
+        // R{dW} = corr(R{dy}, x) + corr(dy, R{x});  R{dx} = convᵀ(R{dy}, W) + convᵀ(dy, R{W})
+        var rgw = Tensor(zeros: weight.shape)
+        addWeightGradient(input: input, dy: rdy, into: &rgw)
+        if let rx = inputTangent { addWeightGradient(input: rx, dy: outputGrad, into: &rgw) }
+        weight.accumulateTangentGrad(rgw)
+        if let b = bias {
+            var rgb = Tensor(zeros: b.shape)
+            Conv2d.addBiasGradient(rdy, into: &rgb)
+            b.accumulateTangentGrad(rgb)
+        }
+        var rdx = inputGradient(rdy, weight.value)
+        if let v = weight.tangent { rdx.add(inputGradient(outputGrad, v)) }
+        return rdx
+    }
+
+    /// y = conv(x, w) + b.
+    func convolve(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
         let batch = x.shape[0]
         let g = geometry(x.shape)
         let (O, K, P) = (outChannels, g.patch, g.positions)
@@ -66,9 +104,8 @@ public final class Conv2d: Layer {
         let chunk = chunkSize(g, batch: batch)
         var cols = Tensor(uninitialized: [K * chunk * P])
         var out = Tensor(uninitialized: [O * chunk * P])
-        let biasValues = bias?.value
         x.withUnsafePointer { xp in
-            weight.value.withUnsafePointer { wp in
+            w.withUnsafePointer { wp in
                 y.withUnsafeMutablePointer { yp in
                     cols.withUnsafeMutablePointer { cp in
                         out.withUnsafeMutablePointer { op in
@@ -78,7 +115,7 @@ public final class Conv2d: Layer {
                                 Im2col.fill(cp, from: xp, g, first: first, count: count)
                                 BLAS.gemm(m: O, n: count * P, k: K, wp, lda: K, cp, ldb: count * P, op, ldc: count * P)
                                 Conv2d.scatter(op, into: yp + first * O * P, channels: O, images: count,
-                                               positions: P, bias: biasValues)
+                                               positions: P, bias: bias)
                                 first += count
                             }
                         }
@@ -89,18 +126,72 @@ public final class Conv2d: Layer {
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    /// gw += dY · colsᵀ (the weight gradient for input `input` and output gradient `dy`).
+    func addWeightGradient(input: Tensor, dy: Tensor, into gw: inout Tensor) {
         let batch = input.shape[0]
         let g = geometry(input.shape)
         let (O, K, P) = (outChannels, g.patch, g.positions)
         let chunk = chunkSize(g, batch: batch)
         var cols = Tensor(uninitialized: [K * chunk * P])
         var dout = Tensor(uninitialized: [O * chunk * P])
-        var dx = Tensor(zeros: propagatesGradient ? input.shape : [0])
-        let propagate = propagatesGradient
+        input.withUnsafePointer { xp in
+            dy.withUnsafePointer { dyp in
+                gw.withUnsafeMutablePointer { gwp in
+                    cols.withUnsafeMutablePointer { cp in
+                        dout.withUnsafeMutablePointer { dp in
+                            var first = 0
+                            while first < batch {
+                                let count = min(chunk, batch - first)
+                                let n = count * P
+                                Conv2d.gather(dyp + first * O * P, into: dp, channels: O, images: count, positions: P)
+                                Im2col.fill(cp, from: xp, g, first: first, count: count)
+                                BLAS.gemm(transB: true, m: O, n: K, k: n, dp, lda: n, cp, ldb: n, beta: 1, gwp, ldc: K)
+                                first += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// convᵀ(dy, w): the gradient with respect to the last forward's input.
+    func inputGradient(_ dy: Tensor, _ w: Tensor) -> Tensor {
+        let batch = input.shape[0]
+        let g = geometry(input.shape)
+        let (O, K, P) = (outChannels, g.patch, g.positions)
+        let chunk = chunkSize(g, batch: batch)
+        var cols = Tensor(uninitialized: [K * chunk * P])
+        var dout = Tensor(uninitialized: [O * chunk * P])
+        var dx = Tensor(zeros: input.shape)
         dy.withUnsafePointer { dyp in
-            bias?.grad.withUnsafeMutablePointer { gb in
-                // db[o] = Σ over images and positions of dy
+            w.withUnsafePointer { wp in
+                dx.withUnsafeMutablePointer { dxp in
+                    cols.withUnsafeMutablePointer { cp in
+                        dout.withUnsafeMutablePointer { dp in
+                            var first = 0
+                            while first < batch {
+                                let count = min(chunk, batch - first)
+                                let n = count * P
+                                Conv2d.gather(dyp + first * O * P, into: dp, channels: O, images: count, positions: P)
+                                BLAS.gemm(transA: true, m: K, n: n, k: O, wp, lda: K, dp, ldb: n, cp, ldc: n)
+                                Im2col.accumulate(cp, into: dxp, g, first: first, count: count)
+                                first += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// gb[o] += Σ over images and positions of dy.
+    static func addBiasGradient(_ dy: Tensor, into gb: inout Tensor) {
+        let (batch, O) = (dy.shape[0], dy.shape[1])
+        let P = dy.count / max(1, batch * O)
+        dy.withUnsafePointer { dyp in
+            gb.withUnsafeMutablePointer { g in
                 for o in 0..<O {
                     var s = 0.0
                     for n in 0..<batch {
@@ -109,39 +200,10 @@ public final class Conv2d: Layer {
                         for q in 0..<P { part += base[q] }
                         s += Double(part)
                     }
-                    gb[o] += Float(s)
-                }
-            }
-            input.withUnsafePointer { xp in
-                weight.value.withUnsafePointer { wp in
-                    weight.grad.withUnsafeMutablePointer { gw in
-                        dx.withUnsafeMutablePointer { dxp in
-                            cols.withUnsafeMutablePointer { cp in
-                                dout.withUnsafeMutablePointer { dp in
-                                    var first = 0
-                                    while first < batch {
-                                        let count = min(chunk, batch - first)
-                                        let n = count * P
-                                        Conv2d.gather(dyp + first * O * P, into: dp, channels: O, images: count, positions: P)
-                                        Im2col.fill(cp, from: xp, g, first: first, count: count)
-                                        // dW += dY · colsᵀ
-                                        BLAS.gemm(transB: true, m: O, n: K, k: n, dp, lda: n, cp, ldb: n,
-                                                  beta: 1, gw, ldc: K)
-                                        if propagate {
-                                            // dcols = Wᵀ · dY, then fold back into the images
-                                            BLAS.gemm(transA: true, m: K, n: n, k: O, wp, lda: K, dp, ldb: n, cp, ldc: n)
-                                            Im2col.accumulate(cp, into: dxp, g, first: first, count: count)
-                                        }
-                                        first += count
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    g[o] += Float(s)
                 }
             }
         }
-        return propagate ? dx : Tensor(zeros: input.shape)
     }
 
     /// `src` is `[channels, images·positions]`; writes `dst` as `[images, channels, positions]` (+ bias per channel).

@@ -15,5 +15,8 @@ public final class Flatten: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor { dy.reshaped(inputShape) }
 
+    public func forwardR(_ rx: Tensor) -> Tensor { rx.reshaped([rx.shape[0], rx.count / max(1, rx.shape[0])]) }
+    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+
     public func clone() -> any Layer { Flatten() }
 }

@@ -13,6 +13,14 @@ public final class GlobalAvgPool: Layer {
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         inputShape = x.shape
+        return pool(x)
+    }
+
+    /// Linear: R{y} = pool(R{x}).
+    public func forwardR(_ rx: Tensor) -> Tensor { pool(rx) }
+    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+
+    func pool(_ x: Tensor) -> Tensor {
         let (n, c) = (x.shape[0], x.shape[1])
         let hw = x.count / max(1, n * c)
         var y = Tensor(zeros: [n, c])

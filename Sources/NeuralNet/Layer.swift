@@ -15,6 +15,13 @@ public protocol Layer: AnyObject {
     func forward(_ x: Tensor, mode: ForwardMode) -> Tensor
     func backward(_ dy: Tensor) -> Tensor
 
+    /// Pearlmutter's R-operator on the last forward: the directional derivative of the output along
+    /// the input direction `rx` and each parameter's `tangent`. Exact Hessian-vector products need it.
+    func forwardR(_ rx: Tensor) -> Tensor
+    /// The R-operator on the last backward: given R{dy}, returns R{dx} and adds R{∂L/∂θ} into
+    /// each parameter's `tangentGrad`. Call after `forward`, `backward` and `forwardR`.
+    func backwardR(_ rdy: Tensor) -> Tensor
+
     /// This layer's own parameters, by local name (`weight`, `bias`), in registration order.
     var parameters: [(name: String, parameter: Parameter)] { get }
     /// This layer's own buffers (`running_mean`, `running_var`).

@@ -7,6 +7,8 @@ public final class Linear: Layer {
     /// When false, `backward` skips the input gradient (the first layer of a network needs none).
     public var propagatesGradient = true
     private var input = Tensor(zeros: [0])
+    private var outputGrad = Tensor(zeros: [0])
+    private var inputTangent: Tensor?
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         weight = Parameter(Tensor(zeros: [outFeatures, inFeatures]), role: .weight)
@@ -28,38 +30,69 @@ public final class Linear: Layer {
     }
 
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
-        let batch = x.shape[0]
-        let (i, o) = (inFeatures, outFeatures)
-        precondition(x.count == batch * i, "Linear expects [batch, \(i)], got \(x.shape)")
+        precondition(x.count == x.shape[0] * inFeatures, "Linear expects [batch, \(inFeatures)], got \(x.shape)")
         input = x
+        inputTangent = nil
+        return Linear.multiply(x, weight.value, bias: bias?.value)
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        outputGrad = dy
+        Linear.addGradients(x: input, dy: dy, weightGrad: &weight.grad, biasGrad: bias)
+        guard propagatesGradient else { return Tensor(zeros: input.shape) }
+        return Linear.inputGradient(dy, weight.value, inputShape: input.shape)
+    }
+
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        inputTangent = rx
+        var ry = Linear.multiply(rx, weight.value, bias: nil)
+        if let v = weight.tangent { ry.add(Linear.multiply(input, v, bias: nil)) }
+        return ry
+    }
+
+    public func backwardR(_ rdy: Tensor) -> Tensor {
+        var rgw = Tensor(zeros: weight.shape)
+        let rb = bias.map { Parameter(Tensor(zeros: $0.shape), role: .bias) }
+        Linear.addGradients(x: input, dy: rdy, weightGrad: &rgw, biasGrad: rb)
+        if let rx = inputTangent { Linear.addGradients(x: rx, dy: outputGrad, weightGrad: &rgw, biasGrad: nil) }
+        weight.accumulateTangentGrad(rgw)
+        if let b = bias, let rb { b.accumulateTangentGrad(rb.grad) }
+        var rdx = Linear.inputGradient(rdy, weight.value, inputShape: input.shape)
+        if let v = weight.tangent { rdx.add(Linear.inputGradient(outputGrad, v, inputShape: input.shape)) }
+        return rdx
+    }
+
+    /// x Wᵀ (+ b) for x `[N, in]`.
+    static func multiply(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
+        let batch = x.shape[0]
+        let (o, i) = (w.shape[0], w.shape[1])
         var y = Tensor(uninitialized: [batch, o])
         y.withUnsafeMutablePointer { yp in
-            if let b = bias {
-                b.value.withUnsafePointer { bp in
+            if let bias {
+                bias.withUnsafePointer { bp in
                     for n in 0..<batch { (yp + n * o).update(from: bp, count: o) }
                 }
             }
             x.withUnsafePointer { xp in
-                weight.value.withUnsafePointer { wp in
-                    BLAS.gemm(transB: true, m: batch, n: o, k: i, xp, lda: i, wp, ldb: i,
-                              beta: bias == nil ? 0 : 1, yp, ldc: o)
+                w.withUnsafePointer { wp in
+                    BLAS.gemm(transB: true, m: batch, n: o, k: i, xp, lda: i, wp, ldb: i, beta: bias == nil ? 0 : 1, yp, ldc: o)
                 }
             }
         }
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
-        let batch = input.shape[0]
-        let (i, o) = (inFeatures, outFeatures)
+    /// dW += dyᵀ · x; db += Σ dy over the batch.
+    static func addGradients(x: Tensor, dy: Tensor, weightGrad: inout Tensor, biasGrad: Parameter?) {
+        let batch = x.shape[0]
+        let (o, i) = (weightGrad.shape[0], weightGrad.shape[1])
         dy.withUnsafePointer { dyp in
-            input.withUnsafePointer { xp in
-                weight.grad.withUnsafeMutablePointer { gw in
-                    // dW += dyᵀ · x
+            x.withUnsafePointer { xp in
+                weightGrad.withUnsafeMutablePointer { gw in
                     BLAS.gemm(transA: true, m: o, n: i, k: batch, dyp, lda: o, xp, ldb: i, beta: 1, gw, ldc: i)
                 }
             }
-            bias?.grad.withUnsafeMutablePointer { gb in
+            biasGrad?.grad.withUnsafeMutablePointer { gb in
                 for j in 0..<o {
                     var s: Float = 0
                     for n in 0..<batch { s += dyp[n * o + j] }
@@ -67,10 +100,15 @@ public final class Linear: Layer {
                 }
             }
         }
-        guard propagatesGradient else { return Tensor(zeros: input.shape) }
-        var dx = Tensor(uninitialized: input.shape)
+    }
+
+    /// dy · W, reshaped to the input's shape.
+    static func inputGradient(_ dy: Tensor, _ w: Tensor, inputShape: [Int]) -> Tensor {
+        let batch = dy.shape[0]
+        let (o, i) = (w.shape[0], w.shape[1])
+        var dx = Tensor(uninitialized: inputShape)
         dy.withUnsafePointer { dyp in
-            weight.value.withUnsafePointer { wp in
+            w.withUnsafePointer { wp in
                 dx.withUnsafeMutablePointer { dxp in
                     BLAS.gemm(m: batch, n: i, k: o, dyp, lda: o, wp, ldb: i, dxp, ldc: i)
                 }

@@ -91,5 +91,24 @@ public final class MaxPool2d: Layer {
         return dx
     }
 
+    /// R{y} picks R{x} at the forward's maxima; R{dx} scatters like `backward`.
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        let g = geometry(inputShape)
+        let per = g.outH * g.outW, planeSize = g.height * g.width
+        var ry = Tensor(uninitialized: [inputShape[0], g.channels, g.outH, g.outW])
+        rx.withUnsafePointer { src in
+            ry.withUnsafeMutablePointer { dst in
+                argmax.withUnsafeBufferPointer { arg in
+                    for plane in 0..<(inputShape[0] * g.channels) {
+                        for q in 0..<per { dst[plane * per + q] = src[plane * planeSize + Int(arg[plane * per + q])] }
+                    }
+                }
+            }
+        }
+        return ry
+    }
+
+    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+
     public func clone() -> any Layer { MaxPool2d(kernelSize: kernelSize, stride: stride) }
 }

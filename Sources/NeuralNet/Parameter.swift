@@ -25,6 +25,11 @@ public final class Parameter {
         }
     }
 
+    /// Direction R{θ} of a Hessian-vector product (nil: zero). See `Layer.forwardR`.
+    public var tangent: Tensor?
+    /// R{∂L/∂θ}: the Hessian-vector product, accumulated by `backwardR` until `zeroGradient()`.
+    public var tangentGrad: Tensor?
+
     public init(_ value: Tensor, role: ParameterRole) {
         self.value = value
         self.grad = Tensor(zeros: value.shape)
@@ -36,7 +41,15 @@ public final class Parameter {
 
     public var shape: [Int] { value.shape }
 
-    public func zeroGradient() { grad.zero() }
+    public func zeroGradient() {
+        grad.zero()
+        tangentGrad = nil
+    }
+
+    /// Adds `t` into `tangentGrad`.
+    func accumulateTangentGrad(_ t: Tensor) {
+        if tangentGrad == nil { tangentGrad = t } else { tangentGrad?.add(t) }
+    }
 
     /// Takes another parameter's value and mask (the gradient is left alone).
     public func copyState(from other: Parameter) {

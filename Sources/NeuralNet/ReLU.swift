@@ -39,5 +39,9 @@ public final class ReLU: Layer {
         return dx
     }
 
+    /// The mask of the forward is fixed (ReLU″ = 0 almost everywhere): R{y} = R{x}·[x > 0].
+    public func forwardR(_ rx: Tensor) -> Tensor { backward(rx) }
+    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+
     public func clone() -> any Layer { ReLU() }
 }

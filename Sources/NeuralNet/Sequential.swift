@@ -39,6 +39,18 @@ public final class Sequential: Layer {
         return g
     }
 
+    public func forwardR(_ rx: Tensor) -> Tensor {
+        var h = rx
+        for (_, layer) in children { h = layer.forwardR(h) }
+        return h
+    }
+
+    public func backwardR(_ rdy: Tensor) -> Tensor {
+        var g = rdy
+        for (_, layer) in children.reversed() { g = layer.backwardR(g) }
+        return g
+    }
+
     /// A deep copy with copies of every child.
     public func copy() -> Sequential {
         Sequential(named: children.map { ($0.name, $0.layer.clone()) })

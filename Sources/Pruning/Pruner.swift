@@ -47,7 +47,7 @@ public enum Pruner {
         case .snip, .force, .iterSnip:
             return Saliency.snip(network, data: data ?? .list([]), loss: options.loss, batchesPerStep: options.batchesPerStep)
         case .synflow: return try Saliency.synflow(network)
-        case .grasp: throw PruningError("grasp is not available yet")
+        case .grasp: return GraSP.scores(network, data: data ?? .list([]), batchesPerStep: options.batchesPerStep)
         }
     }
 
