@@ -135,7 +135,8 @@ extension DataLoader {
         batch(index, of: order(epoch: epoch), epoch: epoch)
     }
 
-    func batch(_ index: Int, of order: [Int], epoch: Int) -> Batch? {
+    /// Batch `index` of an epoch whose visiting order is `order` (from `order(epoch:)`).
+    public func batch(_ index: Int, of order: [Int], epoch: Int) -> Batch? {
         let start = index * batchSize
         let remaining = order.count - start
         guard remaining > 0, !(dropLast && remaining < batchSize) else { return nil }

@@ -61,7 +61,7 @@ struct TrainingBenchmark {
         times.sort()
         let median = times[times.count / 2]
         let spread = (times[(times.count * 3) / 4] - times[times.count / 4]) / median
-        let macs = MACCounter.macsPerImage(net)
+        let macs = net.macsPerImage
         let gflops = 6 * Double(macs) * Double(settings.batch) / median / 1e9
         return TrainingBenchmark(model: model, input: input, batch: settings.batch,
                                  imagesPerSecond: Double(settings.batch) / median, spread: spread,
@@ -75,31 +75,6 @@ enum Clock {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-}
-
-/// Multiply-accumulates per image of a network's conv and linear layers.
-enum MACCounter {
-    static func macsPerImage(_ net: Network) -> Int {
-        var total = 0
-        func visit(_ layer: any Layer, _ shape: [Int]) -> [Int] {
-            let out = (try? layer.outputShape(for: shape)) ?? shape
-            if let conv = layer as? Conv2d {
-                total += conv.weight.value.count * out[1] * out[2]
-            } else if let linear = layer as? Linear {
-                total += linear.weight.value.count
-            } else if let block = layer as? BasicBlock {
-                var s = shape
-                for child in [block.conv1, block.bn1, block.conv2] as [any Layer] { s = visit(child, s) }
-                _ = visit(block.shortcut, shape)
-            } else if let seq = layer as? Sequential {
-                var s = shape
-                for c in seq.layers { s = visit(c, s) }
-            }
-            return out
-        }
-        _ = visit(net.body, net.inputShape)
-        return total
     }
 }
 

@@ -25,20 +25,25 @@ public enum Trainer {
         let testLoader = test.map { DataLoader(images: $0, normalization: normalization, batchSize: 500, shuffle: false) }
         let perEpoch = loader.batchesPerEpoch
         let totalSteps = options.steps ?? options.epochs * perEpoch
-        let epochs = (totalSteps + perEpoch - 1) / perEpoch
+        let endStep = min(totalSteps, options.stopStep ?? totalSteps)
+        let epochs = (endStep + perEpoch - 1) / perEpoch
         network.applyMasks()
         let sgd = SGD(parameters: network.namedParameters.map(\.parameter), learningRate: options.learningRate,
                       momentum: options.momentum, nesterov: options.nesterov, weightDecay: options.weightDecay)
         var run = TrainingRun(epochs: [], steps: 0, cancelled: false, test: nil, seconds: 0)
         let start = now()
-        epochLoop: for epoch in 0..<epochs {
+        // resuming at `startStep` (IMP rewinding): the schedule and the data order carry on from there
+        run.steps = min(options.startStep, endStep)
+        epochLoop: for epoch in (run.steps / perEpoch)..<epochs {
             let epochStart = now()
             var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
-            let batchesThisEpoch = min(perEpoch, totalSteps - run.steps)
+            let firstBatch = run.steps - epoch * perEpoch
+            let batchesThisEpoch = min(perEpoch, endStep - epoch * perEpoch) - firstBatch
             progress?.epochStarted(epoch: epoch + 1, of: epochs, batches: batchesThisEpoch)
-            for batch in loader.epoch(epoch) {
-                if run.steps >= totalSteps { break }
+            let order = loader.order(epoch: epoch)
+            for index in firstBatch..<(firstBatch + batchesThisEpoch) {
                 if cancel?.isCancelled == true { run.cancelled = true; break epochLoop }
+                guard let batch = loader.batch(index, of: order, epoch: epoch) else { break }
                 sgd.learningRate = options.schedule.rate(base: options.learningRate, step: run.steps, stepsPerEpoch: perEpoch,
                                                          totalSteps: totalSteps, warmupSteps: options.warmupSteps)
                 network.zeroGradients()
@@ -65,7 +70,7 @@ public enum Trainer {
             var metrics = EpochMetrics(epoch: epoch + 1, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                        testAccuracy: nil, testLoss: nil, seconds: seconds,
                                        imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: sgd.learningRate)
-            let last = epoch == epochs - 1 || run.steps >= totalSteps
+            let last = epoch == epochs - 1 || run.steps >= endStep
             if let testLoader, options.evaluateEachEpoch || last {
                 let e = Evaluation.run(network, on: testLoader)
                 metrics.testAccuracy = e.accuracy
@@ -75,7 +80,8 @@ public enum Trainer {
             run.epochs.append(metrics)
             progress?.epochFinished(metrics)
         }
-        if run.cancelled, let testLoader { run.test = Evaluation.run(network, on: testLoader) }
+        // cancelled, or nothing left to train (start at the end): evaluate what there is
+        if run.test == nil, let testLoader { run.test = Evaluation.run(network, on: testLoader) }
         run.seconds = now() - start
         progress?.finished(run)
         return run

@@ -17,6 +17,10 @@ public struct TrainingOptions: Sendable, Equatable {
     public var augmentation: Augmentation?
     /// Evaluate on the test set after every epoch (otherwise only at the end).
     public var evaluateEachEpoch: Bool
+    /// Start at this iteration (rewinding): earlier iterations are skipped, the schedule and data order continue.
+    public var startStep: Int = 0
+    /// Stop after this iteration (the rewind point W_k): the schedule still spans the whole run.
+    public var stopStep: Int?
 
     public init(epochs: Int = 1, steps: Int? = nil, batchSize: Int = 128, learningRate: Double = 0.1,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4, nesterov: Bool = false,
