@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
-        .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "TestSupport"]),
+        .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "JSON"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"]),
     ]

@@ -22,6 +22,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer and shorter runs.")
     var quick = false
 
+    @Flag(help: "Also time whole 60-step FORCE and Iterative SNIP runs.")
+    var fullRuns = false
+
     @Option(help: ArgumentHelp("Run one model in this process (used for the per-model child processes).", visibility: .private))
     var child: String?
 
@@ -35,7 +38,7 @@ struct Bench: ParsableCommand {
     var modelList: [String] { models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
-        let settings = BenchmarkSettings(batch: batch, quick: quick)
+        let settings = BenchmarkSettings(batch: batch, quick: quick, fullRuns: fullRuns)
         if let child {
             // child mode: one model, one JSON line on stdout
             let result = try TrainingBenchmark.measure(model: child, settings: settings)
@@ -56,8 +59,12 @@ struct Bench: ParsableCommand {
             let gf = r["train_gflops"]?.doubleValue ?? 0
             let spread = r["train_spread"]?.doubleValue ?? 0
             let rss = r["peak_rss_mib"]?.doubleValue ?? 0
-            print(String(format: "%-9@ %10.0f img/s (±%.0f%%)  %6.1f GFLOP/s  %4.0f%% of GEMM  peak %5.0f MiB",
-                         model, ips, spread * 100, gf, gemm > 0 ? 100 * gf / gemm : 0, rss))
+            let snip = r["snip_s"]?.doubleValue ?? 0, force = r["force_step_s"]?.doubleValue ?? 0
+            print(String(format: "%-9@ %10.0f img/s (±%.0f%%)  %6.1f GFLOP/s  %4.0f%% of GEMM  SNIP %.4f s  FORCE step %.4f s  peak %5.0f MiB",
+                         model, ips, spread * 100, gf, gemm > 0 ? 100 * gf / gemm : 0, snip, force, rss))
+            if let f = r["force_60_s"]?.doubleValue, let i = r["iter_snip_60_s"]?.doubleValue {
+                print(String(format: "          FORCE T=60 %.3f s  Iterative SNIP T=60 %.3f s", f, i))
+            }
         }
         let doc = JSONValue.object([
             ("machine", .object([
@@ -82,7 +89,7 @@ struct Bench: ParsableCommand {
         if !FileManager.default.isExecutableFile(atPath: p.executableURL?.path ?? "") {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
-        p.arguments = ["bench", "--child", model, "--batch", String(batch)] + (quick ? ["--quick"] : [])
+        p.arguments = ["bench", "--child", model, "--batch", String(batch)] + (quick ? ["--quick"] : []) + (fullRuns ? ["--full-runs"] : [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -1,12 +1,16 @@
 import Foundation
 import JSON
+import Datasets
 import NeuralNet
+import Pruning
 import Tensor
 import Training
 
 struct BenchmarkSettings {
     var batch: Int
     var quick: Bool
+    /// Also time whole FORCE and Iterative SNIP runs of 60 steps.
+    var fullRuns = false
     /// Seconds of timed steps per model.
     var seconds: Double { quick ? 1.5 : 6 }
     var minRuns: Int { quick ? 3 : 7 }
@@ -22,14 +26,23 @@ struct TrainingBenchmark {
     var gflops: Double
     var macsPerImage: Int
     var peakRSSMiB: Double
+    /// Median seconds of one SNIP scoring pass (forward + backward on one batch, scores).
+    var snipSeconds: Double
+    /// Median seconds of one FORCE step (restore θ0, mask, forward + backward, scores, top-k).
+    var forceStepSeconds: Double
+    /// Seconds of whole 60-step FORCE and Iterative SNIP runs (with `fullRuns`).
+    var forceRunSeconds: Double?
+    var iterSnipRunSeconds: Double?
 
     var json: JSONValue {
         .object([
             ("model", .string(model)), ("input", .array(input.map { .int($0) })), ("batch", .int(batch)),
             ("train_images_per_s", .double(imagesPerSecond.rounded())), ("train_spread", .double(spread)),
             ("train_gflops", .double((gflops * 10).rounded() / 10)), ("macs_per_image", .int(macsPerImage)),
+            ("snip_s", .double(Self.round4(snipSeconds))), ("force_step_s", .double(Self.round4(forceStepSeconds))),
             ("peak_rss_mib", .double(peakRSSMiB.rounded())),
-        ])
+        ] + (forceRunSeconds.map { [("force_60_s", .double(Self.round4($0)))] } ?? [])
+          + (iterSnipRunSeconds.map { [("iter_snip_60_s", .double(Self.round4($0)))] } ?? []))
     }
 
     /// Benchmark inputs: MNIST shape for the LeNets, CIFAR shape otherwise.
@@ -63,10 +76,52 @@ struct TrainingBenchmark {
         let spread = (times[(times.count * 3) / 4] - times[times.count / 4]) / median
         let macs = net.macsPerImage
         let gflops = 6 * Double(macs) * Double(settings.batch) / median / 1e9
+
+        // pruning: the same batch, the unmasked initial network
+        let fresh = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
+        let data = BatchSource.list([Batch(inputs: x, labels: y)])
+        let runs = settings.quick ? 3 : 5
+        let snip = medianSeconds(runs) { _ = Saliency.snip(fresh, data: data) }
+        let original = fresh.copy(), work = fresh.copy()
+        let options = IterativePruning.Options(steps: 60)
+        let densities = DensitySchedule.exponential.densities(final: 0.01, steps: 60)
+        var mask = Mask.dense(for: original)
+        var t = 0
+        let forceStep = try medianSeconds(runs) {
+            t += 1
+            let scores = try IterativePruning.stepScores(.force, original: original, work: work, previous: mask, step: t,
+                                                         data: data, options: options)
+            mask = Selection.keepTop(scores, k: DensitySchedule.keptCount(total: mask.total, density: densities[t - 1]),
+                                     previous: mask)
+        }
+        var forceRun: Double?, iterSnipRun: Double?
+        if settings.fullRuns {
+            for method in [PruningMethod.force, .iterSnip] {
+                let t0 = Clock.now
+                _ = try Pruner.prune(fresh, method: method, data: data, amount: .density(0.01), options: PruningOptions(steps: 60))
+                if method == .force { forceRun = Clock.now - t0 } else { iterSnipRun = Clock.now - t0 }
+            }
+        }
         return TrainingBenchmark(model: model, input: input, batch: settings.batch,
                                  imagesPerSecond: Double(settings.batch) / median, spread: spread,
-                                 gflops: gflops, macsPerImage: macs, peakRSSMiB: MachineInfo.peakRSSMiB())
+                                 gflops: gflops, macsPerImage: macs, peakRSSMiB: MachineInfo.peakRSSMiB(),
+                                 snipSeconds: snip, forceStepSeconds: forceStep,
+                                 forceRunSeconds: forceRun, iterSnipRunSeconds: iterSnipRun)
     }
+
+    /// Median wall time of `runs` calls after one warm-up call.
+    static func medianSeconds(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        try body()
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let t0 = Clock.now
+            try body()
+            times.append(Clock.now - t0)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    static func round4(_ v: Double) -> Double { (v * 1e4).rounded() / 1e4 }
 }
 
 /// Monotonic seconds.

@@ -1,0 +1,44 @@
+/// A scope of variables. Globals are the root; each function call gets a child of the
+/// environment its closure captured. Blocks (`if`, `for`, `while`) do not open scopes.
+///
+/// Assignment `x = v` updates the nearest existing binding of `x`, or creates `x` in the
+/// current scope; `let x = v`, `fn x(…)`, `for x in …` and parameters always bind in the
+/// current scope (shadowing outer names).
+final class Environment {
+    private(set) var values: [String: Value] = [:]
+    let parent: Environment?
+
+    init(parent: Environment? = nil) { self.parent = parent }
+
+    func lookup(_ name: String) -> Value? {
+        var env: Environment? = self
+        while let e = env {
+            if let v = e.values[name] { return v }
+            env = e.parent
+        }
+        return nil
+    }
+
+    func define(_ name: String, _ value: Value) { values[name] = value }
+
+    /// Updates the nearest existing binding; false when there is none.
+    func assign(_ name: String, _ value: Value) -> Bool {
+        var env: Environment? = self
+        while let e = env {
+            if e.values[name] != nil { e.values[name] = value; return true }
+            env = e.parent
+        }
+        return false
+    }
+
+    func remove(_ name: String) { values[name] = nil }
+    func removeAll() { values.removeAll() }
+
+    /// Every visible name (for suggestions and completion).
+    var allNames: [String] {
+        var names = Set<String>()
+        var env: Environment? = self
+        while let e = env { names.formUnion(e.values.keys); env = e.parent }
+        return names.sorted()
+    }
+}
