@@ -1,0 +1,227 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Plot
+import Pruning
+import Tensor
+
+/// A network in a script: a reference, so `load_weights` changes it in place.
+public final class ModelHandle: ScriptHandle {
+    public let network: Network
+    /// The zoo name it was built from (`lenet5`, `resnet20`…).
+    public let name: String
+
+    public init(_ network: Network, name: String) {
+        self.network = network
+        self.name = name
+    }
+
+    public var typeName: String { "model" }
+    public var displayText: String {
+        "<model \(name) \(network.inputShape.map(String.init).joined(separator: "×")) → \(network.classes): "
+            + "\(grouped(network.parameterCount)) parameters, \(grouped(network.prunableCount)) prunable>"
+    }
+    public var fieldNames: [String] { ["name", "params", "prunable", "input", "classes"] }
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "name": return .string(self.name)
+        case "params": return .number(Double(network.parameterCount))
+        case "prunable": return .number(Double(network.prunableCount))
+        case "input": return .list(ListStorage(network.inputShape.map { .number(Double($0)) }))
+        case "classes": return .number(Double(network.classes))
+        default: return nil
+        }
+    }
+}
+
+/// A data set in a script: training and test images with their normalization, or a fixed list of
+/// batches (`load_batches`) that pruning uses in order.
+public final class DataHandle: ScriptHandle {
+    public let name: String
+    public let train: ImageSet?
+    public let test: ImageSet?
+    public let normalization: Normalization
+    public let batches: [Batch]?
+    /// Batch size of the shuffled batches pruning methods draw.
+    public let batchSize: Int
+
+    init(name: String, train: ImageSet?, test: ImageSet?, normalization: Normalization, batchSize: Int) {
+        self.name = name
+        self.train = train
+        self.test = test
+        self.normalization = normalization
+        self.batches = nil
+        self.batchSize = batchSize
+    }
+
+    init(name: String, batches: [Batch]) {
+        self.name = name
+        self.train = nil
+        self.test = nil
+        self.normalization = .digits
+        self.batches = batches
+        self.batchSize = batches.first?.count ?? 0
+    }
+
+    /// Where pruning takes its minibatches: the list in order, or seeded shuffled batches of the training set.
+    func pruningSource(seed: UInt64) -> BatchSource? {
+        if let batches { return .list(batches) }
+        guard let train else { return nil }
+        return .loader(DataLoader(images: train, normalization: normalization, batchSize: batchSize, seed: seed))
+    }
+
+    var inputShape: [Int]? {
+        if let b = batches?.first { return Array(b.inputs.shape.dropFirst()) }
+        return (train ?? test).map(\.shape)
+    }
+
+    public var typeName: String { "dataset" }
+    public var displayText: String {
+        if let batches { return "<dataset \(name): \(batches.count) fixed batches of \(batchSize)>" }
+        let shape = (inputShape ?? []).map(String.init).joined(separator: "×")
+        return "<dataset \(name) \(shape): \(train.map { grouped($0.count) } ?? "no") train, \(test.map { grouped($0.count) } ?? "no") test images>"
+    }
+    public var fieldNames: [String] { ["name", "train", "test", "shape", "classes", "batch"] }
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "name": return .string(self.name)
+        case "train": return .number(Double(train?.count ?? batches?.reduce(0) { $0 + $1.count } ?? 0))
+        case "test": return .number(Double(test?.count ?? 0))
+        case "shape": return .list(ListStorage((inputShape ?? []).map { .number(Double($0)) }))
+        case "classes": return .number(Double((train ?? test)?.classes ?? 0))
+        case "batch": return .number(Double(batchSize))
+        default: return nil
+        }
+    }
+}
+
+/// A pruning mask with how it was made.
+public final class MaskHandle: ScriptHandle {
+    public let mask: Mask
+    /// The network it was made for (reports need its shapes and connectivity).
+    public let network: Network
+    public let method: String
+    public let steps: [PruningStep]
+
+    public init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = []) {
+        self.mask = mask
+        self.network = network
+        self.method = method
+        self.steps = steps
+    }
+
+    public var architecture: String { network.architecture }
+
+    public var typeName: String { "mask" }
+    public var displayText: String {
+        "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept>"
+    }
+    public var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps"] }
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "method": return .string(method)
+        case "sparsity": return .number(mask.sparsity)
+        case "density": return .number(mask.density)
+        case "kept": return .number(Double(mask.kept))
+        case "total": return .number(Double(mask.total))
+        case "layers":
+            return .table(TableStorage(rows: mask.entries.map { e in
+                RecordStorage([("layer", .string(e.name)), ("params", .number(Double(e.count))), ("kept", .number(Double(e.kept))),
+                               ("density", .number(Double(e.kept) / Double(max(1, e.count))))])
+            }))
+        case "steps": return .table(stepsTable(steps, names: mask.names))
+        default: return nil
+        }
+    }
+}
+
+/// Per-step statistics of an iterative method as a table (one density column per layer).
+func stepsTable(_ steps: [PruningStep], names: [String]) -> TableStorage {
+    TableStorage(rows: steps.map { s in
+        var fields: [(String, Value)] = [("step", .number(Double(s.step))), ("density", .number(s.density)),
+                                         ("kept", .number(Double(s.kept))), ("resurrected", .number(Double(s.resurrected))),
+                                         ("saliency", .number(s.keptSaliency))]
+        for (n, d) in zip(names, s.layerDensity) { fields.append((n, .number(d))) }
+        return RecordStorage(fields)
+    })
+}
+
+/// Saliency scores, one per prunable weight.
+public final class ScoresHandle: ScriptHandle {
+    public let scores: ScoreSet
+    public let method: String
+
+    public init(_ scores: ScoreSet, method: String) {
+        self.scores = scores
+        self.method = method
+    }
+
+    public var typeName: String { "scores" }
+    public var displayText: String { "<scores \(method): \(grouped(scores.total)) weights in \(scores.entries.count) tensors>" }
+    public var fieldNames: [String] { ["method", "names", "total"] + scores.names }
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "method": return .string(method)
+        case "names": return .list(ListStorage(scores.names.map { .string($0) }))
+        case "total": return .number(Double(scores.total))
+        default:
+            guard let t = scores.scores(name) else { return nil }
+            return .list(ListStorage(t.scalars.map { .number(Double($0)) }))
+        }
+    }
+
+    /// Every score, as Doubles.
+    var values: [Double] { scores.flat.map(Double.init) }
+}
+
+/// A figure: shown when made, saved with `save(fig, "x.svg")`.
+public final class FigureHandle: ScriptHandle {
+    public let figure: Figure
+    /// The file name `plot(file:)` gave, relative to the figures folder.
+    public let file: String?
+    public let svg: String
+
+    init(_ figure: Figure, file: String?) {
+        self.figure = figure
+        self.file = file
+        let prefix = file.map { FigureHandle.idPrefix(for: $0) } ?? "fig"
+        svg = figure.svg(idPrefix: prefix)
+    }
+
+    public var typeName: String { "figure" }
+    public var displayText: String {
+        "<figure \(Int(figure.width.rounded()))×\(Int(figure.height.rounded())) pt\(file.map { ": " + $0 } ?? "")>"
+    }
+    public var fieldNames: [String] { ["svg", "file", "width", "height"] }
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "svg": return .string(svg)
+        case "file": return file.map { .string($0) } ?? .null
+        case "width": return .number(figure.width)
+        case "height": return .number(figure.height)
+        default: return nil
+        }
+    }
+
+    /// SVG ids must be unique on a page: derive them from the file name.
+    static func idPrefix(for file: String) -> String {
+        let base = (file as NSString).lastPathComponent.replacingOccurrences(of: ".svg", with: "")
+        let cleaned = base.map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let s = String(cleaned)
+        return s.first?.isLetter == true ? s : "f" + s
+    }
+}
+
+/// 12345 → "12,345".
+func grouped(_ n: Int) -> String {
+    let digits = String(abs(n))
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (n < 0 ? "-" : "") + out
+}
+
+/// 0.995 → "99.50%".
+func percent(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }

@@ -1,0 +1,94 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Pruning
+import Training
+
+/// Lottery tickets: iterative magnitude pruning with rewinding, stability, linear interpolation.
+extension BuiltinRegistry {
+    static let lotteryReference = "Frankle, Dziugaite, Roy, Carbin: Stabilizing the Lottery Ticket Hypothesis (2019); Linear Mode Connectivity and the Lottery Ticket Hypothesis (ICML 2020)"
+
+    static func distanceRecord(_ c: Stability.Comparison) -> Value {
+        .record(RecordStorage([("l2", .number(c.distance.l2)), ("angle", .number(c.distance.angleDegrees)),
+                               ("accuracies", .list(ListStorage(c.accuracies.map { .number($0) })))]))
+    }
+
+    mutating func registerLottery(settings: EngineSettings) {
+        register("imp", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
+                 named: [
+                    Param("rounds", .integer, default: .number(5), range: .atLeast(0), doc: "pruning rounds after the dense round 0"),
+                    Param("fraction", .number, default: .number(0.2), range: ParamRange(lower: 0, upper: 1, lowerInclusive: false, upperInclusive: false),
+                          unit: "fraction of the remaining weights removed per round"),
+                    Param("rewind", .integer, default: .number(0), range: .atLeast(0), unit: "iteration k to rewind to (0 = initialization)"),
+                    Param("scope", .string, default: .string("global"), choices: ["global", "layerwise"]),
+                    Param("ignore", .list, default: .null, defaultText: "[]", doc: "prunable tensors kept dense, e.g. [\"fc3.weight\"]"),
+                 ] + Self.recipeParams,
+                 doc: "Iterative magnitude pruning with rewinding: train, prune a fraction of the survivors, rewind to step k, repeat. "
+                    + "Returns {rounds: table, masks, nets, rewind}.",
+                 reference: Self.lotteryReference) { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            let (data, train) = try Self.trainingData(args)
+            try Self.checkFits(model.network, data, args)
+            var ignore: [String] = []
+            if args.has("ignore") {
+                ignore = try args.list("ignore").items.map { v in
+                    guard case .string(let s) = v else { throw args.error(.type, "ignore must list tensor names (strings)", argument: "ignore") }
+                    return s
+                }
+            }
+            let options = IMP.Options(rounds: try args.int("rounds"), fraction: try args.number("fraction"),
+                                      rewindStep: try args.int("rewind"),
+                                      scope: try args.string("scope") == "layerwise" ? .layerwise : .global,
+                                      ignore: ignore, training: try Self.recipe(args))
+            let result = try IMP.run(model.network, train: train, test: data.test, normalization: data.normalization,
+                                     options: options, progress: Self.progress(settings), cancel: Self.token(args))
+            if result.rounds.last?.run.cancelled == true { throw args.error(.interrupted, "Interrupted during round \(result.rounds.count - 1)") }
+            let rows = result.rounds.map { r in
+                RecordStorage([("round", .number(Double(r.round))), ("density", .number(r.density)), ("sparsity", .number(1 - r.density)),
+                               ("kept", .number(Double(r.mask.kept))), ("accuracy", .number(r.accuracy))])
+            }
+            return .record(RecordStorage([
+                ("rounds", .table(TableStorage(rows: rows))),
+                ("masks", .list(ListStorage(result.rounds.map { .handle(MaskHandle($0.mask, network: model.network, method: "imp")) }))),
+                ("nets", .list(ListStorage(result.rounds.map { .handle(ModelHandle($0.network, name: model.name)) }))),
+                ("rewind", .handle(ModelHandle(result.rewind, name: model.name))),
+            ]))
+        }
+
+        register("stability", positional: [Param("net", .handle("model")), Param("mask", .handle("mask")), Param("data", .handle("dataset"))],
+                 named: [Param("rewind", .integer, default: .number(0), range: .atLeast(0),
+                               unit: "iteration k: net is W_k and training runs from k")] + Self.recipeParams,
+                 doc: "Stability of the subnetwork mask ⊙ net: {data_order: distance between two data orders, "
+                    + "pruning: distance to the full network trained with the same order}; l2 = ‖m⊙W − m⊙W′‖₂, angle in degrees.",
+                 reference: Self.lotteryReference) { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            let mask = try args.handle("mask", as: MaskHandle.self)
+            let (data, train) = try Self.trainingData(args)
+            try Self.checkFits(model.network, data, args)
+            let recipe = try Self.recipe(args)
+            let k = try args.int("rewind")
+            let order = try Stability.dataOrder(rewind: model.network, mask: mask.mask, rewindStep: k, train: train, test: data.test,
+                                                normalization: data.normalization, training: recipe,
+                                                seeds: (recipe.seed, recipe.seed &+ 1), cancel: Self.token(args))
+            let pruning = try Stability.pruning(rewind: model.network, mask: mask.mask, rewindStep: k, train: train, test: data.test,
+                                                normalization: data.normalization, training: recipe, cancel: Self.token(args))
+            return .record(RecordStorage([("data_order", Self.distanceRecord(order)), ("pruning", Self.distanceRecord(pruning)),
+                                          ("nets", .list(ListStorage(order.networks.map { .handle(ModelHandle($0, name: model.name)) })))]))
+        }
+
+        register("interpolate", positional: [Param("a", .handle("model")), Param("b", .handle("model")), Param("data", .handle("dataset"))],
+                 named: [Param("points", .integer, default: .number(30), range: .atLeast(2))],
+                 doc: "Test error along α·a + (1 − α)·b; returns {path: table of alpha, error, loss; barrier: sup error − mean of the ends}.",
+                 reference: Self.lotteryReference) { args in
+            let a = try args.handle("a", as: ModelHandle.self), b = try args.handle("b", as: ModelHandle.self)
+            let data = try args.handle("data", as: DataHandle.self)
+            guard let test = data.test else { throw args.error(.value, "\(data.name) has no test images", argument: "data") }
+            let path = try Stability.interpolate(a.network, b.network, test: test, normalization: data.normalization,
+                                                 points: try args.int("points"), cancel: Self.token(args))
+            let rows = path.alphas.indices.map { i in
+                RecordStorage([("alpha", .number(path.alphas[i])), ("error", .number(path.errors[i])), ("loss", .number(path.losses[i]))])
+            }
+            return .record(RecordStorage([("path", .table(TableStorage(rows: rows))), ("barrier", .number(path.barrier))]))
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Pruning
+import Tensor
+import Training
+
+/// Pruning at initialization: scores, masks, the method shortcuts, reports, overlap.
+extension BuiltinRegistry {
+    static var amountParams: [Param] { [
+        Param("sparsity", .number, default: .null, range: ParamRange(0..<1), unit: "fraction of weights removed (99.5% = 0.995)"),
+        Param("density", .number, default: .null, range: ParamRange(lower: 0, upper: 1, lowerInclusive: false), unit: "fraction of weights kept"),
+        Param("keep", .number, default: .null, range: ParamRange(lower: 0, upper: 1, lowerInclusive: false), unit: "fraction of weights kept (same as density)"),
+        Param("compression", .number, default: .null, range: .atLeast(0), unit: "10^x times fewer weights"),
+    ] }
+
+    static func methodParams(defaultSteps: String) -> [Param] {
+        [
+            Param("steps", .integer, default: .null, defaultText: defaultSteps, range: .atLeast(1), doc: "iterations T of force, iter_snip, synflow"),
+            Param("batches_per_step", .integer, default: .number(1), range: .atLeast(1), doc: "batches averaged per step; step t uses batches (t−1)·b ..< t·b"),
+            Param("schedule", .string, default: .string("exp"), choices: ["exp", "linear"], doc: "density schedule over the steps"),
+            Param("scope", .string, default: .string("global"), choices: ["global", "layerwise"]),
+            Param("loss", .string, default: .string("ce"), choices: ["ce", "target_logit"], doc: "target_logit = −mean logit of the true class, the FORCE reference code's loss"),
+            Param("ties", .string, default: .string("exact"), choices: ["exact", "all"], doc: "exact: keep exactly k (previous mask, then lower index); all: every score ≥ the k-th"),
+            Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "order of the pruning batches, and the random method's draw"),
+        ]
+    }
+
+    /// The options a call gave; builtins that do not take an option get its default.
+    static func pruningOptions(_ args: Arguments) throws -> PruningOptions {
+        func text(_ name: String, _ fallback: String) throws -> String { args.has(name) ? try args.string(name) : fallback }
+        return PruningOptions(steps: args.has("steps") ? try args.int("steps") : nil,
+                              batchesPerStep: args.has("batches_per_step") ? try args.int("batches_per_step") : 1,
+                              schedule: try text("schedule", "exp") == "linear" ? .linear : .exponential,
+                              scope: try text("scope", "global") == "layerwise" ? .layerwise : .global,
+                              loss: try text("loss", "ce") == "target_logit" ? .targetLogit : .crossEntropy,
+                              ties: try text("ties", "exact") == "all" ? .all : .exact,
+                              seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed)
+    }
+
+    /// One of sparsity / density (keep) / compression; aliases are echoed back resolved.
+    static func amount(_ args: Arguments) throws -> PruningAmount {
+        let given = ["sparsity", "density", "keep", "compression"].filter { args.has($0) }
+        guard given.count == 1, let unit = given.first else {
+            throw args.error(.argument, given.isEmpty ? "say how much to prune: sparsity: (fraction removed), density: (fraction kept) or compression: (10^x)"
+                             : "give one of sparsity:, density:, keep:, compression:, not \(given.joined(separator: " and "))")
+        }
+        let x = try args.number(unit)
+        let amount: PruningAmount
+        switch unit {
+        case "sparsity": amount = .sparsity(x)
+        case "compression": amount = .compression(x)
+        default: amount = .density(x)
+        }
+        if unit != "sparsity" {
+            let d = try amount.density()
+            args.context.print("\(unit) \(x) = sparsity \(percent(1 - d)) (density \(d))")
+        }
+        return amount
+    }
+
+    static func method(_ args: Arguments) throws -> PruningMethod {
+        let name = try args.string("method")
+        guard let m = PruningMethod(parsing: name) else {
+            let names = PruningMethod.allCases.map(\.rawValue)
+            throw args.error(.value, "unknown pruning method '\(name)'; methods: \(names.joined(separator: ", "))", argument: "method",
+                             hint: Suggest.hint(for: name, in: names))
+        }
+        return m
+    }
+
+    /// The pruning batches of the data argument (nil when absent), checked against the network.
+    static func source(_ args: Arguments, net: Network, method: PruningMethod, seed: UInt64) throws -> BatchSource? {
+        guard args.has("data") else {
+            if method.needsData { throw args.error(.argument, "\(method.rawValue) needs data: \(method.rawValue)(net, data, ...)") }
+            return nil
+        }
+        let data = try args.handle("data", as: DataHandle.self)
+        try checkFits(net, data, args)
+        guard let s = data.pruningSource(seed: seed) else {
+            throw args.error(.value, "\(data.name) has no training images to prune with", argument: "data")
+        }
+        return s
+    }
+
+    static func runPrune(_ args: Arguments, method: PruningMethod, settings: EngineSettings) throws -> Value {
+        let model = try args.handle("net", as: ModelHandle.self)
+        let options = try pruningOptions(args)
+        let data = try source(args, net: model.network, method: method, seed: options.seed)
+        let amount = try amount(args)
+        let steps = options.steps ?? method.defaultSteps
+        let started = Date()
+        let result = try Pruner.prune(model.network, method: method, data: data, amount: amount, options: options,
+                                      cancel: token(args)) { step, _ in
+            guard settings.showProgress else { return }
+            let elapsed = Date().timeIntervalSince(started)
+            settings.progressSink("\r\u{1B}[2K\(method.rawValue) step \(step.step)/\(steps)  density \(String(format: "%.4f", step.density))"
+                                  + "  kept \(step.kept)  ETA \(String(format: "%.1f", elapsed / Double(step.step) * Double(steps - step.step))) s"
+                                  + (step.step == steps ? "\n" : ""))
+        }
+        let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps)
+        let report = try MaskReport(mask: result.mask, network: model.network)
+        for w in report.warnings { args.context.warn("\(method.rawValue) at \(percent(result.mask.sparsity)) sparsity: \(w)") }
+        return .handle(handle)
+    }
+
+    mutating func registerPruning(settings: EngineSettings) {
+        let methodNames = PruningMethod.allCases.map(\.rawValue)
+        register("prune", positional: [Param("net", .handle("model")), Param("method", .string, choices: methodNames),
+                                        Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
+                 named: Self.amountParams + Self.methodParams(defaultSteps: "force, iter_snip 60; synflow 100"),
+                 doc: "Prune net at initialization (net is unchanged); returns a mask. k = floor(N·(1 − sparsity)) weights kept.",
+                 reference: "methods and their papers: help(\"force\"), help(\"snip\"), …") { args in
+            try Self.runPrune(args, method: try Self.method(args), settings: settings)
+        }
+        let defaults: [PruningMethod: String] = [.force: "60", .iterSnip: "60", .synflow: "100"]
+        for method in PruningMethod.allCases {
+            let data = method.needsData ? Param("data", .handle("dataset")) : Param("data", .handle("dataset"), default: .null, defaultText: "none")
+            let named = method.isIterative
+                ? Self.amountParams + Self.methodParams(defaultSteps: defaults[method] ?? "1")
+                : Self.amountParams + Self.methodParams(defaultSteps: "1").filter { !["steps", "schedule"].contains($0.name) }
+            register(method.rawValue, positional: [Param("net", .handle("model")), data], named: named,
+                     doc: "Prune with \(method.rawValue): " + Self.summary(method), reference: method.reference) { args in
+                try Self.runPrune(args, method: method, settings: settings)
+            }
+        }
+
+        register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: ["snip", "grasp", "synflow", "magnitude", "random"]),
+                                         Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
+                 named: Self.methodParams(defaultSteps: "1").filter { ["batches_per_step", "loss", "seed"].contains($0.name) },
+                 doc: "Connection sensitivities per prunable weight (GraSP: −w⊙Hg, keep the lowest).") { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            let method = try Self.method(args)
+            let options = try Self.pruningOptions(args)
+            let data = try Self.source(args, net: model.network, method: method, seed: options.seed)
+            return .handle(ScoresHandle(try Pruner.scores(model.network, method: method, data: data, options: options), method: method.rawValue))
+        }
+
+        register("report", positional: [Param("mask", .handle("mask"))],
+                 doc: "Print the per-layer table (shape, params, kept, sparsity), remaining multiply-accumulates and layer collapse.") { args in
+            let m = try args.handle("mask", as: MaskHandle.self)
+            let report = try MaskReport(mask: m.mask, network: m.network)
+            args.context.print(m.displayText + "\n" + report.text.split(separator: "\n").filter { !$0.hasPrefix("WARNING") }.joined(separator: "\n"))
+            for w in report.warnings { args.context.warn(w) }
+            return .null
+        }
+
+        register("overlap", positional: [Param("a", .handle("mask")), Param("b", .handle("mask"))],
+                 doc: "Intersection over union of two masks' kept weights (1 = identical).") { args in
+            let a = try args.handle("a", as: MaskHandle.self), b = try args.handle("b", as: MaskHandle.self)
+            return .number(try a.mask.overlap(b.mask))
+        }
+    }
+
+    static func summary(_ m: PruningMethod) -> String {
+        switch m {
+        case .random: return "a uniformly random mask."
+        case .magnitude: return "keep the largest |w| at initialization."
+        case .snip: return "keep the largest |w ⊙ ∂L/∂w| on the first batches (one shot)."
+        case .grasp: return "keep the lowest −w ⊙ Hg (gradient flow preservation, exact Hessian-vector product)."
+        case .synflow: return "data free; iterated |w ⊙ ∂R/∂w| of the all-positive network on an all-ones input."
+        case .iterSnip: return "SNIP iterated on an exponential schedule; pruned weights never return."
+        case .force: return "FORCE: iterated connection sensitivity of the pruned network; pruned weights can return."
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Pruning
+import Training
+
+/// Training and evaluation. `train` trains a copy: pruning at initialization prunes and trains
+/// many times from the same initial weights.
+extension BuiltinRegistry {
+    /// The recipe arguments shared by `train`, `imp` and `stability`.
+    static var recipeParams: [Param] { [
+        Param("epochs", .integer, default: .number(1), range: .atLeast(1)),
+        Param("steps", .integer, default: .null, defaultText: "epochs × batches per epoch", range: .atLeast(1), doc: "iterations in all (overrides epochs)"),
+        Param("lr", .number, default: .number(0.1), range: .greaterThan(0), unit: "learning rate"),
+        Param("momentum", .number, default: .number(0.9), range: ParamRange(0...1)),
+        Param("wd", .number, default: .number(5e-4), range: .atLeast(0), unit: "weight decay (L2, on every parameter)"),
+        Param("nesterov", .bool, default: .bool(false)),
+        Param("batch", .integer, default: .number(128), range: .atLeast(1)),
+        Param("schedule", .string, default: .string("constant"), choices: ["constant", "cosine", "step", "multistep"]),
+        Param("milestones", .list, default: .null, defaultText: "[]", doc: "epochs at which step / multistep multiply the rate by gamma"),
+        Param("gamma", .number, default: .number(0.1), range: .greaterThan(0)),
+        Param("warmup", .integer, default: .number(0), range: .atLeast(0), unit: "iterations of linear warm-up"),
+        Param("augment", .bool, default: .bool(false), doc: "random crop (padding 4) and horizontal flip"),
+        Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "data order and augmentation"),
+    ] }
+
+    static func recipe(_ args: Arguments) throws -> TrainingOptions {
+        var milestones: [Int] = []
+        if args.has("milestones") {
+            milestones = try args.list("milestones").items.map { v in
+                guard case .number(let x) = v, let i = exactInt(x), i >= 0 else {
+                    throw args.error(.type, "milestones must be whole epochs, got \(args["milestones"].repr)", argument: "milestones")
+                }
+                return i
+            }
+        }
+        let schedule: LearningRateSchedule
+        switch try args.string("schedule") {
+        case "cosine": schedule = .cosine
+        case "step": schedule = .step(every: milestones.first ?? 30, gamma: try args.number("gamma"))
+        case "multistep": schedule = .multiStep(milestones: milestones, gamma: try args.number("gamma"))
+        default: schedule = .constant
+        }
+        return TrainingOptions(epochs: try args.int("epochs"), steps: args.has("steps") ? try args.int("steps") : nil,
+                               batchSize: try args.int("batch"), learningRate: try args.number("lr"),
+                               momentum: try args.number("momentum"), weightDecay: try args.number("wd"),
+                               nesterov: try args.bool("nesterov"), schedule: schedule, warmupSteps: try args.int("warmup"),
+                               seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
+                               augmentation: try args.bool("augment") ? Augmentation() : nil, evaluateEachEpoch: true)
+    }
+
+    /// The training images of a data argument, with a clear error for batch lists.
+    static func trainingData(_ args: Arguments, _ name: String = "data") throws -> (DataHandle, ImageSet) {
+        let data = try args.handle(name, as: DataHandle.self)
+        guard let train = data.train else {
+            throw args.error(.value, "\(data.name) has no training images (a batch list or a test split cannot train)", argument: name)
+        }
+        return (data, train)
+    }
+
+    static func progress(_ settings: EngineSettings) -> (any TrainingProgress)? {
+        settings.showProgress ? ConsoleProgress(interactive: true, write: settings.progressSink) : nil
+    }
+
+    static func token(_ args: Arguments) -> CancellationToken? { args.context.cancellation as? CancellationToken }
+
+    static func checkFits(_ net: Network, _ data: DataHandle, _ args: Arguments) throws {
+        if let shape = data.inputShape, shape != net.inputShape {
+            throw args.error(.value, "\(net.architecture) takes inputs \(net.inputShape.map(String.init).joined(separator: "×")), "
+                             + "\(data.name) has \(shape.map(String.init).joined(separator: "×"))", argument: "data",
+                             hint: "build the model with input: \(shape)")
+        }
+    }
+
+    mutating func registerTraining(settings: EngineSettings) {
+        register("train", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
+                 named: [Param("mask", .handle("mask"), default: .null, doc: "pruned weights stay exactly zero"),
+                         Param("in_place", .bool, default: .bool(false), doc: "train net itself instead of a copy")] + Self.recipeParams,
+                 doc: "Train a copy of net with SGD (masked weights stay zero); returns {net, accuracy, loss, epochs, steps}.") { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            let (data, train) = try Self.trainingData(args)
+            try Self.checkFits(model.network, data, args)
+            let net = try args.bool("in_place") ? model.network : model.network.copy()
+            if args.has("mask") {
+                try args.handle("mask", as: MaskHandle.self).mask.apply(to: net)
+            }
+            let run = try Trainer.train(net, train: train, test: data.test, normalization: data.normalization,
+                                        options: try Self.recipe(args), progress: Self.progress(settings), cancel: Self.token(args))
+            if run.cancelled { throw args.error(.interrupted, "Interrupted after \(run.steps) training steps") }
+            let result = try args.bool("in_place") ? model : ModelHandle(net, name: model.name)
+            return .record(RecordStorage([
+                ("net", .handle(result)), ("accuracy", run.test.map { .number($0.accuracy) } ?? .null),
+                ("loss", run.epochs.last.map { .number($0.loss) } ?? .null),
+                ("test_loss", run.test.map { .number($0.loss) } ?? .null),
+                ("steps", .number(Double(run.steps))),
+                ("epochs", .table(TableStorage(rows: run.epochs.map { e in
+                    RecordStorage([("epoch", .number(Double(e.epoch))), ("loss", .number(e.loss)),
+                                   ("train_accuracy", .number(e.trainAccuracy)),
+                                   ("test_accuracy", e.testAccuracy.map { .number($0) } ?? .null),
+                                   ("lr", .number(e.learningRate))])
+                }))),
+            ]))
+        }
+
+        register("evaluate", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
+                 named: [Param("mask", .handle("mask"), default: .null)],
+                 doc: "Test accuracy and loss of net (under mask, on a copy) on the data set's test images.") { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            let data = try args.handle("data", as: DataHandle.self)
+            guard let test = data.test else { throw args.error(.value, "\(data.name) has no test images", argument: "data") }
+            try Self.checkFits(model.network, data, args)
+            var net = model.network
+            if args.has("mask") {
+                net = net.copy()
+                try args.handle("mask", as: MaskHandle.self).mask.apply(to: net)
+            }
+            let e = Evaluation.run(net, on: DataLoader(images: test, normalization: data.normalization, batchSize: 500, shuffle: false))
+            return .record(RecordStorage([("accuracy", .number(e.accuracy)), ("loss", .number(e.loss)), ("count", .number(Double(e.count)))]))
+        }
+    }
+}
