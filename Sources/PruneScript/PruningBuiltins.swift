@@ -100,7 +100,7 @@ extension BuiltinRegistry {
         }
         let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps)
         let report = try MaskReport(mask: result.mask, network: model.network)
-        for w in report.warnings { args.context.warn("\(method.rawValue) at \(percent(result.mask.sparsity)) sparsity: \(w)") }
+        for w in report.warnings { args.context.warn("\(method.rawValue) at \(percent(result.mask.sparsity)) sparsity: " + w.replacingOccurrences(of: "WARNING: ", with: "")) }
         return .handle(handle)
     }
 
@@ -143,6 +143,22 @@ extension BuiltinRegistry {
             args.context.print(m.displayText + "\n" + report.text.split(separator: "\n").filter { !$0.hasPrefix("WARNING") }.joined(separator: "\n"))
             for w in report.warnings { args.context.warn(w) }
             return .null
+        }
+
+        register("shuffle", positional: [Param("mask", .handle("mask"))],
+                 named: [Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0))],
+                 doc: "A random mask with the same kept count in every layer (the random control of the lottery-ticket papers).",
+                 reference: Self.lotteryReference) { args in
+            let m = try args.handle("mask", as: MaskHandle.self)
+            var rng = Philox(seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed, stream: 7)
+            var out = m.mask
+            for i in out.entries.indices {
+                var bits = out.entries[i].bits
+                // Fisher–Yates from the back
+                for j in stride(from: bits.count - 1, to: 0, by: -1) { bits.swapAt(j, rng.below(j + 1)) }
+                out.entries[i].bits = bits
+            }
+            return .handle(MaskHandle(out, network: m.network, method: "shuffled \(m.method)"))
         }
 
         register("overlap", positional: [Param("a", .handle("mask")), Param("b", .handle("mask"))],
