@@ -32,7 +32,8 @@ public enum Suggest {
             if dist > limit { continue }
             if dist >= max(c.count, name.count) { continue }  // unrelated short names
             dist = dist * 2 + (c.lowercased() == name.lowercased() ? 0 : 1)
-            if best == nil || dist < best!.1 || (dist == best!.1 && c < best!.0) { best = (c, dist) }
+            if let b = best, b.1 < dist || (b.1 == dist && b.0 < c) { continue }
+            best = (c, dist)
         }
         return best?.0
     }

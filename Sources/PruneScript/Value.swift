@@ -61,7 +61,7 @@ public final class RecordStorage {
     }
 
     public var count: Int { keys.count }
-    public var pairs: [(key: String, value: Value)] { keys.map { ($0, values[$0]!) } }
+    public var pairs: [(key: String, value: Value)] { keys.compactMap { k in values[k].map { (k, $0) } } }
     public func copy() -> RecordStorage {
         let r = RecordStorage()
         r.keys = keys
