@@ -12,7 +12,7 @@ build: setup
 	$(SWIFT) build $(RELEASE) --product prunebook
 
 demo: build
-	$(SWIFT) run $(RELEASE) prunebook demo
+	$(SWIFT) run $(RELEASE) prunebook run Notebooks/quickstart.prune
 
 test: setup
 	$(SWIFT) test $(TESTFLAGS)

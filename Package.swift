@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "JSON"]),
-        .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"]),
+        .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -8,7 +8,9 @@ public struct Prunebook: ParsableCommand {
         commandName: "prunebook",
         abstract: "Prune neural networks at initialization, at a prompt or from a script.",
         version: version,
-        subcommands: [Demo.self, DataCommand.self, Bench.self]
+        subcommands: [ReplCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self,
+                      Demo.self, DataCommand.self, Bench.self],
+        defaultSubcommand: ReplCommand.self
     )
 
     public init() {}

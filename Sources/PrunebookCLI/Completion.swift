@@ -1,0 +1,173 @@
+import Foundation
+
+/// Tab completion for the REPL, independent of readline so it can be tested.
+///
+/// What is offered, by context (the current line up to the cursor):
+/// - `:he` → REPL commands; `:help pr` → builtins; `:run No` (also `:save`, `:export`) → paths;
+/// - `?pri` → builtins and variables;
+/// - inside a string → model names, data set names and file paths (folders end in `/`);
+/// - `x.fi` → fields of the variable `x` (record keys, handle fields);
+/// - otherwise → named arguments of the innermost open call (`epochs:` in `train(net, ep`),
+///   builtins, variables and keywords.
+struct Completion {
+    /// Builtin function names.
+    var builtins: () -> [String]
+    /// Argument names of a builtin (empty for an unknown name).
+    var namedArguments: (String) -> [String]
+    /// Global variable names.
+    var variables: () -> [String]
+    /// Field names of a variable's value (record keys, handle fields).
+    var fields: (String) -> [String]
+    var models: [String]
+    var datasets: [String]
+    /// REPL commands without the colon.
+    var commands: [String]
+    /// Entries of a folder ("" is the current one); folders end in "/".
+    var listFolder: (String) -> [String] = Completion.folderEntries
+
+    static let keywords = ["and", "break", "continue", "else", "false", "fn", "for", "if", "in", "let",
+                           "nil", "not", "or", "return", "true", "while"]
+    static let pathCommands: Set<String> = ["run", "save", "export"]
+
+    /// Candidates for the token being typed at the end of `line`: the token as this completer
+    /// sees it, the full candidates (each starting with the token) and whether a unique
+    /// match should get a space after it.
+    func candidates(line: String) -> (token: String, matches: [String], appendSpace: Bool) {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        if trimmed.hasPrefix(":") {
+            let body = trimmed.dropFirst()
+            guard let space = body.firstIndex(of: " ") else {
+                return (String(body), commands.filter { $0.hasPrefix(body) }.sorted(), true)
+            }
+            let command = String(body[..<space])
+            let argument = String(body[body.index(after: space)...].drop { $0 == " " })
+            if command == "help" { return (argument, builtins().filter { $0.hasPrefix(argument) }.sorted(), true) }
+            if Completion.pathCommands.contains(command) {
+                let token = String(argument.split(separator: " ", omittingEmptySubsequences: false).first ?? "")
+                return (token, paths(token), false)
+            }
+            return (argument, [], true)
+        }
+        if trimmed.hasPrefix("?") {
+            let token = String(trimmed.dropFirst())
+            return (token, (builtins() + variables()).filter { $0.hasPrefix(token) }.uniqueSorted(), false)
+        }
+        let scan = Completion.scan(line)
+        if let string = scan.openString {
+            var matches = (models + datasets).filter { $0.hasPrefix(string) }
+            matches += paths(string)
+            return (string, matches.uniqueSorted(), false)
+        }
+        let token = String(line.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }.reversed())
+        if let dot = token.lastIndex(of: ".") {
+            let base = String(token[..<dot]), prefix = token[token.index(after: dot)...]
+            guard !base.isEmpty, !base.contains("."), base.first.map({ !$0.isNumber }) ?? false else { return (token, [], true) }
+            return (token, fields(base).filter { $0.hasPrefix(prefix) }.map { base + "." + $0 }.uniqueSorted(), false)
+        }
+        var matches: [String] = []
+        if let callee = scan.openCalls.last, !callee.isEmpty, scan.atArgumentStart(beforeToken: token.count, in: line) {
+            matches += namedArguments(callee).map { $0 + ":" }.filter { $0.hasPrefix(token) }
+        }
+        matches += (builtins() + variables() + Completion.keywords).filter { $0.hasPrefix(token) }
+        return (token, matches.uniqueSorted(), false)   // `print` then `(`: no space
+    }
+
+    /// Candidates for readline, whose word (split at its break characters) may be a part of
+    /// this completer's token (`fashion-m` inside a string is the word `m`) or longer
+    /// (`?pri`): each candidate is cut or extended to replace exactly the word.
+    func complete(word: String, line: String) -> (matches: [String], appendSpace: Bool) {
+        let (token, matches, appendSpace) = candidates(line: line)
+        if token.hasSuffix(word) {
+            let cut = token.count - word.count
+            let pre = token.prefix(cut)
+            return (matches.filter { $0.hasPrefix(pre) }.map { String($0.dropFirst(cut)) }, appendSpace)
+        }
+        if word.hasSuffix(token) {
+            let extra = word.dropLast(token.count)
+            return (matches.map { extra + $0 }, appendSpace)
+        }
+        return ([], appendSpace)
+    }
+
+    /// File paths starting with `prefix` (relative to the current folder, or absolute, or
+    /// under `~/`); folders end in "/".
+    func paths(_ prefix: String) -> [String] {
+        let folder: String, name: Substring
+        if let slash = prefix.lastIndex(of: "/") {
+            folder = String(prefix[...slash])
+            name = prefix[prefix.index(after: slash)...]
+        } else {
+            folder = ""
+            name = Substring(prefix)
+        }
+        var lookIn = folder
+        if lookIn.hasPrefix("~/") { lookIn = NSHomeDirectory() + lookIn.dropFirst(1) }
+        return listFolder(lookIn)
+            .filter { $0.hasPrefix(name) && (name.hasPrefix(".") || !$0.hasPrefix(".")) }
+            .map { folder + $0 }
+    }
+
+    /// Entries of `folder` ("" is the current folder), folders marked with a trailing "/".
+    static func folderEntries(_ folder: String) -> [String] {
+        let fm = FileManager.default
+        let path = folder.isEmpty ? "." : folder
+        guard let names = try? fm.contentsOfDirectory(atPath: path) else { return [] }
+        return names.map { name in
+            var isDir: ObjCBool = false
+            let full = path.hasSuffix("/") ? path + name : path + "/" + name
+            return fm.fileExists(atPath: full, isDirectory: &isDir) && isDir.boolValue ? name + "/" : name
+        }
+    }
+
+    /// What is open at the end of `line`: an unterminated string (its text so far) and the
+    /// callees of unclosed calls, innermost last ("" for a bracket that is not a call).
+    struct Scan {
+        var openString: String?
+        var openCalls: [String]
+
+        /// Whether the token being typed starts an argument (right after `(` or `,`).
+        func atArgumentStart(beforeToken length: Int, in line: String) -> Bool {
+            let before = line.dropLast(length).reversed().drop { $0 == " " || $0 == "\t" }
+            return before.first == "(" || before.first == ","
+        }
+    }
+
+    static func scan(_ line: String) -> Scan {
+        var stack: [String] = []
+        var string: String?
+        var identifier = "", lastIdentifier = ""
+        var escaped = false
+        for ch in line {
+            if var s = string {
+                if escaped { escaped = false; s.append(ch); string = s; continue }
+                if ch == "\\" { escaped = true; s.append(ch); string = s; continue }
+                if ch == "\"" { string = nil; continue }
+                s.append(ch)
+                string = s
+                continue
+            }
+            if ch.isLetter || ch.isNumber || ch == "_" || ch == "." {
+                identifier.append(ch)
+                continue
+            }
+            if !identifier.isEmpty { lastIdentifier = identifier; identifier = "" }
+            switch ch {
+            case "\"": string = ""; lastIdentifier = ""
+            case "(":
+                stack.append(lastIdentifier)
+                lastIdentifier = ""
+            case "[", "{": stack.append(""); lastIdentifier = ""
+            case ")", "]", "}": _ = stack.popLast(); lastIdentifier = ""
+            case " ", "\t": break
+            case "#": return Scan(openString: nil, openCalls: stack)   // a comment
+            default: lastIdentifier = ""
+            }
+        }
+        return Scan(openString: string, openCalls: stack)
+    }
+}
+
+extension Array where Element == String {
+    /// Sorted without duplicates.
+    func uniqueSorted() -> [String] { Array(Set(self)).sorted() }
+}

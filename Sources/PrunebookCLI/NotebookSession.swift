@@ -1,0 +1,144 @@
+import Foundation
+import JSON
+import Notebook
+import PruneScript
+import Tensor
+import Training
+
+/// A PruneScript session recorded as a notebook: runs code cells, numbers them 1, 2, 3… like
+/// Jupyter's execution counts, and turns what they produce into notebook outputs. Shared by
+/// `prunebook run` (replaying a script's cells) and the REPL (appending typed cells).
+///
+/// Outputs: printed text → `stream` stdout; warnings → `stream` stderr; the cell's value →
+/// `execute_result` (its `repr`; none for `nil`, a hidden result, or a figure handle, which
+/// the figure's own display already shows); an SVG display → the file is written by the
+/// `FigureWriter` and recorded as `display_data` (SVG, a `text/plain` fallback, and the
+/// relative link for the Markdown transcript); an error → `error` with the rendered
+/// traceback (message with cell, line and column, the source line, a caret, the hint).
+final class NotebookSession {
+    /// What the session reports while a cell runs (the REPL prints these live).
+    enum Event {
+        case stdout(String)
+        case warning(String)
+        /// A figure was written to `path`.
+        case figure(path: String)
+        /// Text or Markdown shown by a display item.
+        case text(String)
+    }
+
+    let interpreter: Interpreter
+    let settings: EngineSettings
+    var notebook: Notebook
+    var figures: FigureWriter
+    /// The execution count of the last cell run (0 before the first).
+    private(set) var executionCount = 0
+    /// Receives events as they happen (on the interpreter's thread, while the caller waits).
+    var onEvent: ((Event) -> Void)?
+    /// Parameter overrides to record in the metadata (`-p name=value`).
+    var parameters: [String: JSONValue] = [:]
+
+    /// The cell being run and its figure counter; nil between cells.
+    private var current: (index: Int, count: Int, figures: Int)?
+
+    /// A session over `notebook` (its outputs are kept until a cell re-runs).
+    init(notebook: Notebook = Notebook(), figures: FigureWriter, cancellation: CancellationToken,
+         showProgress: Bool = false, dataDirectory: String? = nil) {
+        self.notebook = notebook
+        self.figures = figures
+        settings = EngineSettings(figuresFolder: figures.folder, dataDirectory: dataDirectory, showProgress: showProgress)
+        interpreter = Interpreter(builtins: .prunebook(settings: settings), cancellation: cancellation)
+        interpreter.onOutput = { [unowned self] event in self.record(event) }
+    }
+
+    /// Runs the code cell at `index` of the notebook as the next execution count and records
+    /// its outputs in that cell. A `#| seed: n` option sets the session seed first.
+    @discardableResult
+    func run(cellAt index: Int) -> CellResult {
+        executionCount += 1
+        let count = executionCount
+        notebook.cells[index].outputs = []
+        notebook.cells[index].executionCount = count
+        if let seed = notebook.cells[index].seed, seed >= 0 { interpreter.seed = UInt64(seed) }
+        current = (index, count, 0)
+        let result = interpreter.run(notebook.cells[index].source, cell: count)
+        current = nil
+        if let value = result.value, !NotebookSession.isFigure(value) {
+            notebook.cells[index].append(.executeResult(count: count, text: value.repr))
+        }
+        if let error = result.error {
+            notebook.cells[index].append(errorOutput(result, error))
+        }
+        return result
+    }
+
+    /// Appends `source` as a new code cell (the REPL) and runs it.
+    @discardableResult
+    func append(_ source: String) -> CellResult {
+        run(cellAt: notebook.appendCode(source))
+    }
+
+    /// The notebook with Prunebook's metadata: version, the session seed, the parameters and
+    /// the BLAS kernel.
+    var transcript: Notebook {
+        var nb = notebook
+        nb.metadata.prunebook = PrunebookMetadata(version: Prunebook.version, seed: Int(clamping: interpreter.seed),
+                                                  parameters: parameters, blasCore: BLAS.coreName)
+        return nb
+    }
+
+    /// Forgets every variable (keeps the recording and the numbering).
+    func resetVariables() { interpreter.reset() }
+
+    /// A figure handle's result is not shown as text: its display already is the output.
+    static func isFigure(_ value: Value) -> Bool {
+        if case .handle(let h) = value, h.typeName == "figure" { return true }
+        return false
+    }
+
+    /// The error as an nbformat `error` output. Syntax errors list all of them.
+    private func errorOutput(_ result: CellResult, _ error: ScriptError) -> Output {
+        let errors = result.syntaxErrors.isEmpty ? [error] : result.syntaxErrors
+        let traceback = errors.flatMap { interpreter.render($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        return .error(ename: error.kind.name, evalue: error.message, traceback: traceback)
+    }
+
+    /// The rendered error text (all syntax errors when the cell did not parse).
+    func render(_ result: CellResult) -> String? {
+        guard let error = result.error else { return nil }
+        let errors = result.syntaxErrors.isEmpty ? [error] : result.syntaxErrors
+        return errors.map { interpreter.render($0) }.joined(separator: "\n")
+    }
+
+    /// One output event of the running cell, recorded and reported.
+    private func record(_ event: OutputEvent) {
+        guard let (index, count, _) = current else { return }
+        switch event {
+        case .stdout(let text):
+            notebook.cells[index].append(.stream(name: .stdout, text: text))
+            onEvent?(.stdout(text))
+        case .warning(let message):
+            let line = message.hasSuffix("\n") ? message : message + "\n"
+            notebook.cells[index].append(.stream(name: .stderr, text: "warning: " + line))
+            onEvent?(.warning(message))
+        case .display(.svg(let svg, let name)):
+            var n = current?.figures ?? 0
+            if name == nil || name?.isEmpty == true {
+                n += 1
+                current?.figures = n
+            }
+            do {
+                let written = try figures.write(svg, named: name, cell: count, index: n)
+                notebook.cells[index].append(.displayData(svg: svg, text: "<figure \(written.name)>", file: written.link))
+                onEvent?(.figure(path: written.path))
+            } catch {
+                notebook.cells[index].append(.displayData(svg: svg, text: "<figure>", file: nil))
+                let message = "could not write the figure: \(error)"
+                notebook.cells[index].append(.stream(name: .stderr, text: "warning: " + message + "\n"))
+                onEvent?(.warning(message))
+            }
+        case .display(.text(let text)), .display(.markdown(let text)):
+            notebook.cells[index].append(.displayData(svg: nil, text: text, file: nil))
+            onEvent?(.text(text))
+        }
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import JSON
+import Testing
+
+/// `prunebook run`, `check`, `convert` and `--version`, end to end on the built binary.
+/// Fixtures (scripts and expected transcripts) are in `Fixtures/`; set
+/// `PRUNEBOOK_UPDATE_GOLDEN=1` to rewrite the expected transcripts.
+@Suite struct NotebookCommandTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    /// A temporary folder holding a copy of the fixture `name`.
+    static func folder(with names: String...) throws -> String {
+        let dir = CLI.temporaryFolder()
+        for name in names {
+            try FileManager.default.copyItem(atPath: fixtures + "/" + name, toPath: dir + "/" + name)
+        }
+        return dir
+    }
+
+    static func read(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+
+    /// The transcript with the recorded BLAS core replaced by a fixed name: the core depends
+    /// on the CPU, the rest of a core-builtins transcript does not.
+    static func withoutBlasCore(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard let key = line.range(of: "\"blas_core\": \""), let end = line[key.upperBound...].firstIndex(of: "\"") else {
+                return String(line)
+            }
+            return line[..<key.upperBound] + "<core>" + line[end...]
+        }.joined(separator: "\n")
+    }
+
+    @Test func replayMatchesTheCheckedInTranscripts() throws {
+        let dir = try Self.folder(with: "sample.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["run", "sample.prune"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "wrote sample.ipynb\nwrote sample.md\n")
+        let update = ProcessInfo.processInfo.environment["PRUNEBOOK_UPDATE_GOLDEN"] == "1"
+        for ext in ["ipynb", "md"] {
+            let produced = Self.withoutBlasCore(try Self.read("\(dir)/sample.\(ext)"))
+            let expectedPath = "\(Self.fixtures)/sample.expected.\(ext)"
+            if update { try produced.write(toFile: expectedPath, atomically: true, encoding: .utf8) }
+            let expected = try Self.read(expectedPath)
+            #expect(produced == expected, "sample.\(ext) differs from Fixtures/sample.expected.\(ext) (PRUNEBOOK_UPDATE_GOLDEN=1 rewrites it)")
+        }
+        let nb = try JSONParser.parse(try Self.read("\(dir)/sample.ipynb"))
+        let meta = try #require(nb["metadata"]?["prunebook"])
+        #expect(meta["version"]?.stringValue == "0.1.0")
+        #expect(meta["blas_core"]?.stringValue?.isEmpty == false)
+        #expect(meta["seed"]?.intValue == 0)
+        #expect(meta["parameters"]?.objectValue?.isEmpty == true)
+    }
+
+    @Test func figuresAreWrittenLinkedAndReproducible() throws {
+        let dir = try Self.folder(with: "figures.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let update = ProcessInfo.processInfo.environment["PRUNEBOOK_UPDATE_GOLDEN"] == "1"
+        for plots in ["Plots", "Again"] {
+            let r = try CLI.run(["run", "figures.prune", "--out", "out", "--plots", plots], cwd: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        for name in ["figures-1-1.svg", "named/sq.svg"] {
+            let svg = try Self.read("\(dir)/Plots/\(name)")
+            #expect(svg.hasPrefix("<svg"), "\(name)")
+            #expect(svg == (try Self.read("\(dir)/Again/\(name)")), "\(name) differs between replays")
+            let expectedPath = "\(Self.fixtures)/figures.expected/\(name)"
+            if update {
+                try FileManager.default.createDirectory(atPath: (expectedPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try svg.write(toFile: expectedPath, atomically: true, encoding: .utf8)
+            }
+            #expect(svg == (try? Self.read(expectedPath)), "\(name) differs from Fixtures/figures.expected (PRUNEBOOK_UPDATE_GOLDEN=1 rewrites it)")
+        }
+        let md = try Self.read("\(dir)/out/figures.md")
+        #expect(md.contains("![<figure figures-1-1.svg>](../Again/figures-1-1.svg)"), "\(md)")
+        #expect(md.contains("![Squares again](../Again/named/sq.svg)"), "\(md)")
+        let nb = try JSONParser.parse(try Self.read("\(dir)/out/figures.ipynb"))
+        let outputs = try #require(nb["cells"]?.arrayValue?[1]["outputs"]?.arrayValue)
+        // the figure handle is the cell's value, but only its display is recorded
+        #expect(outputs.map { $0["output_type"]?.stringValue } == ["display_data"])
+        #expect(outputs[0]["data"]?["image/svg+xml"].map(NbValidator.text)?.hasPrefix("<svg") == true)
+        #expect(outputs[0]["metadata"]?["prunebook"]?["file"]?.stringValue == "../Again/figures-1-1.svg")
+    }
+
+    @Test func replayingTwiceGivesIdenticalBytes() throws {
+        let dir = try Self.folder(with: "sample.prune", "failing.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for script in ["sample", "failing"] {
+            _ = try CLI.run(["run", "\(script).prune", "--out", "first"], cwd: dir)
+            _ = try CLI.run(["run", "\(script).prune", "--out", "second"], cwd: dir)
+            for ext in ["ipynb", "md"] {
+                let a = try Self.read("\(dir)/first/\(script).\(ext)"), b = try Self.read("\(dir)/second/\(script).\(ext)")
+                #expect(a == b, "\(script).\(ext)")
+                #expect(!a.contains(dir), "absolute path in \(script).\(ext)")
+            }
+        }
+    }
+
+    @Test func aFailingCellStopsTheReplayWithExitOne() throws {
+        let dir = try Self.folder(with: "failing.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["run", "failing.prune", "--out", "out"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cell 2 failed:\nNameError: unknown name 'lenn' (cell 2, line 2, column 5)"), "\(r.stderr)")
+        let nb = try JSONParser.parse(try Self.read("\(dir)/out/failing.ipynb"))
+        let cells = try #require(nb["cells"]?.arrayValue)
+        #expect(cells.count == 3)
+        #expect(cells[0]["execution_count"]?.intValue == 1)
+        #expect(cells[1]["execution_count"]?.intValue == 2)
+        #expect(cells[2]["execution_count"] == .null)
+        #expect(cells[2]["outputs"]?.arrayValue?.isEmpty == true)
+        let error = try #require(cells[1]["outputs"]?.arrayValue?.last)
+        #expect(error["output_type"]?.stringValue == "error")
+        #expect(error["ename"]?.stringValue == "NameError")
+        #expect(error["evalue"]?.stringValue == "unknown name 'lenn'")
+        let traceback = error["traceback"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(traceback.prefix(3) == ["NameError: unknown name 'lenn' (cell 2, line 2, column 5)", "  c = lenn([b])", "      ^~~~"])
+        #expect(traceback.last == "did you mean 'len'?")
+        let md = try Self.read("\(dir)/out/failing.md")
+        #expect(md.hasSuffix("```\nNameError: unknown name 'lenn' (cell 2, line 2, column 5)\n  c = lenn([b])\n      ^~~~\ndid you mean 'len'?\n```\n\n```prune\nprint(\"never runs\")\n```\n"), "\(md)")
+    }
+
+    @Test func parametersOverrideAndAreRecorded() throws {
+        let dir = try Self.folder(with: "sample.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["run", "sample.prune", "-p", "n=2", "-p", "label=\"trials\"", "--formats", "ipynb"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sample.md"))
+        let nb = try JSONParser.parse(try Self.read("\(dir)/sample.ipynb"))
+        let parameters = try #require(nb["metadata"]?["prunebook"]?["parameters"])
+        #expect(parameters["n"]?.intValue == 2)
+        #expect(parameters["label"]?.stringValue == "trials")
+        let cells = try #require(nb["cells"]?.arrayValue)
+        let loop = cells[2]["outputs"]?.arrayValue ?? []
+        #expect(loop.first?["text"]?.arrayValue?.compactMap(\.stringValue) == ["trials: x = 0\n", "trials: x = 1\n"])
+        #expect(loop.last?["data"]?["text/plain"].map(NbValidator.text) == "2")
+        // the parameters cell itself is recorded as written
+        #expect(cells[1]["source"]?.arrayValue?.compactMap(\.stringValue).last == "label = \"runs\"")
+    }
+
+    @Test func parameterUsageErrorsExitWith64() throws {
+        let dir = try Self.folder(with: "sample.prune", "failing.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let unknown = try CLI.run(["run", "sample.prune", "-p", "epochs=3"], cwd: dir)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown parameter 'epochs'; the parameters cell assigns: n, label"), "\(unknown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sample.ipynb"))
+        let bare = try CLI.run(["run", "sample.prune", "-p", "label=trials"], cwd: dir)
+        #expect(bare.status == 64)
+        #expect(bare.stderr.contains("-p label=trials: NameError: unknown name 'trials'"), "\(bare.stderr)")
+        let noCell = try CLI.run(["run", "failing.prune", "-p", "a=2"], cwd: dir)
+        #expect(noCell.status == 64)
+        #expect(noCell.stderr.contains("needs a code cell tagged 'parameters'"))
+        let malformed = try CLI.run(["run", "sample.prune", "-p", "n"], cwd: dir)
+        #expect(malformed.status == 64)
+        let formats = try CLI.run(["run", "sample.prune", "--formats", "pdf"], cwd: dir)
+        #expect(formats.status == 64)
+        #expect(formats.stderr.contains("unknown format 'pdf'"))
+    }
+
+    @Test func convertRoundTripsAScriptThroughIpynb() throws {
+        let dir = try Self.folder(with: "sample.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try CLI.run(["convert", "sample.prune", "nb/sample.ipynb"], cwd: dir)
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try CLI.run(["convert", "nb/sample.ipynb", "back.prune"], cwd: dir)
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try Self.read(dir + "/back.prune") == (try Self.read(dir + "/sample.prune")))
+        let nb = try JSONParser.parse(try Self.read(dir + "/nb/sample.ipynb"))
+        #expect(nb["cells"]?.arrayValue?.allSatisfy { $0["cell_type"]?.stringValue != "code" || $0["execution_count"] == .null } == true)
+        let md = try CLI.run(["convert", "sample.prune", "sample.md"], cwd: dir)
+        #expect(md.status == 0)
+        #expect(try Self.read(dir + "/sample.md").hasPrefix("# Sample\nCore builtins only"))
+        let bad = try CLI.run(["convert", "sample.prune", "sample.pdf"], cwd: dir)
+        #expect(bad.status == 64)
+    }
+
+    @Test func checkReportsEverySyntaxErrorWithItsLocation() throws {
+        let dir = try Self.folder(with: "broken.prune", "sample.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["check", "broken.prune"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("broken.prune: SyntaxError: "))
+        #expect(r.stdout.contains("broken.prune: SyntaxError: expected ')', got name 'y' (cell 1, line 2, column 1)\n  y = 3\n  ^\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("(cell 3, line 1, column 8)\n  w = 1 +* 2\n         ^\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("(cell 3, line 2, column 11)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("cell 2,"))
+        #expect(r.stdout.hasSuffix("broken.prune: 3 syntax errors in 2 of 3 code cells\n"), "\(r.stdout)")
+        let ok = try CLI.run(["check", "sample.prune"], cwd: dir)
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "sample.prune: 6 code cells, no syntax errors\n")
+    }
+
+    @Test func versionAndMissingScript() throws {
+        let v = try CLI.run(["--version"])
+        #expect(v.status == 0)
+        #expect(v.stdout == "0.1.0\n")
+        let missing = try CLI.run(["run", "/nonexistent/x.prune"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent/x.prune"))
+    }
+
+    @Test func pipedInputPrintsOnlyResults() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = "x = 2\nfor i in range(2) {\n  print(i)\n}\nx * 21\n:time\n:export s.ipynb\nnope\n"
+        let r = try CLI.run([], input: script, environment: ["HOME": dir], cwd: dir)
+        #expect(r.stdout.hasPrefix("0\n1\n42\ntiming on\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("wrote s.ipynb\n"))
+        #expect(r.stderr.contains("NameError: unknown name 'nope' (cell 4, line 1, column 1)"), "\(r.stderr)")
+        #expect(r.status == 1)
+        let nb = try JSONParser.parse(try Self.read(dir + "/s.ipynb"))
+        #expect(nb["cells"]?.arrayValue?.count == 3)
+        let empty = try CLI.run([], input: "", environment: ["HOME": dir], cwd: dir)
+        #expect(empty.status == 0)
+        #expect(empty.stdout.isEmpty)
+    }
+
+    @Test func producedNotebooksPassTheStrictValidator() throws {
+        guard let python = NbValidator.python() else {
+            print("skipped nbformat validation: no python3 with nbformat (set PRUNEBOOK_NB_PYTHON)")
+            return
+        }
+        guard let validator = NbValidator.script() else {
+            print("skipped nbformat validation: validate_nb.py not found (set PRUNEBOOK_VALIDATE_NB)")
+            return
+        }
+        let dir = try Self.folder(with: "sample.prune", "failing.prune", "figures.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try CLI.run(["run", "figures.prune"], cwd: dir)
+        _ = try CLI.run(["run", "sample.prune", "-p", "n=1"], cwd: dir)
+        _ = try CLI.run(["run", "failing.prune"], cwd: dir)
+        _ = try CLI.run(["convert", "sample.prune", "converted.ipynb"], cwd: dir)
+        let files = ["sample", "failing", "converted", "figures"].map { "\(dir)/\($0).ipynb" }
+        let r = try NbValidator.run(python, [validator, "--canonical"] + files)
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.components(separatedBy: "\n").filter { $0.hasPrefix("valid ") }.count == files.count, "\(r.output)")
+    }
+}
+
+/// The strict notebook validator (`../shared/tools/validate_nb.py`) and a Python with nbformat.
+enum NbValidator {
+    /// A notebook text field: a string or a list of lines.
+    static func text(_ value: JSONValue) -> String {
+        value.stringValue ?? value.arrayValue?.compactMap(\.stringValue).joined() ?? ""
+    }
+
+    /// `PRUNEBOOK_NB_PYTHON`, else /tmp/nbvenv's or PATH's `python3`, when it imports nbformat.
+    static func python() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates = [env["PRUNEBOOK_NB_PYTHON"]].compactMap { $0 }.filter { !$0.isEmpty }
+        candidates.append("/tmp/nbvenv/bin/python3")
+        for dir in (env["PATH"] ?? "").split(separator: ":") { candidates.append("\(dir)/python3") }
+        return candidates.first { p in
+            FileManager.default.isExecutableFile(atPath: p) && (try? run(p, ["-c", "import nbformat, jsonschema"]))?.status == 0
+        }
+    }
+
+    /// `PRUNEBOOK_VALIDATE_NB`, else `../shared/tools/validate_nb.py` beside this checkout.
+    static func script() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates = [env["PRUNEBOOK_VALIDATE_NB"]].compactMap { $0 }
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        candidates.append(here.appendingPathComponent("../../../shared/tools/validate_nb.py").standardized.path)
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
