@@ -56,21 +56,29 @@ public final class BatchNorm2d: Layer {
             let m = Double(n * hw)
             var unbiased = [Double](repeating: 0, count: c)
             x.withUnsafePointer { xp in
-                for ch in 0..<c {
-                    var s = 0.0
-                    for i in 0..<n {
-                        let base = xp + (i * c + ch) * hw
-                        for q in 0..<hw { s += Double(base[q]) }
+                mean.withUnsafeMutableBufferPointer { meanP in
+                    invStd.withUnsafeMutableBufferPointer { istdP in
+                        unbiased.withUnsafeMutableBufferPointer { ubP in
+                            nonisolated(unsafe) let (src, mp, ip, up) = (xp, meanP, istdP, ubP)
+                            let eps = self.eps
+                            // two passes per channel (mean, then squared deviations); each image's
+                            // run sums in Float lanes, the runs add in Double
+                            Parallel.forRanges(c, grain: BatchNorm2d.channelGrain(n * hw)) { r in
+                                for ch in r {
+                                    var s = 0.0
+                                    for i in 0..<n { s += Double(VectorOps.sum(src + (i * c + ch) * hw, count: hw)) }
+                                    let mu = s / m
+                                    var v = 0.0
+                                    for i in 0..<n {
+                                        v += Double(VectorOps.sumAndSquares(src + (i * c + ch) * hw, count: hw, center: Float(mu)).1)
+                                    }
+                                    mp[ch] = mu
+                                    ip[ch] = 1 / (v / m + eps).squareRoot()
+                                    up[ch] = m > 1 ? v / (m - 1) : v / m
+                                }
+                            }
+                        }
                     }
-                    let mu = s / m
-                    var v = 0.0
-                    for i in 0..<n {
-                        let base = xp + (i * c + ch) * hw
-                        for q in 0..<hw { let d = Double(base[q]) - mu; v += d * d }
-                    }
-                    mean[ch] = mu
-                    invStd[ch] = 1 / (v / m + eps).squareRoot()
-                    unbiased[ch] = m > 1 ? v / (m - 1) : v / m
                 }
             }
             let mom = momentum
@@ -91,24 +99,32 @@ public final class BatchNorm2d: Layer {
             }
         }
         var y = Tensor(uninitialized: x.shape)
+        var affine = [(scale: Float, shift: Float)](repeating: (0, 0), count: c)
+        weight.value.withUnsafePointer { gamma in
+            bias.value.withUnsafePointer { beta in
+                for ch in 0..<c {
+                    let scale = Double(gamma[ch]) * invStd[ch]
+                    affine[ch] = (Float(scale), Float(Double(beta[ch]) - mean[ch] * scale))
+                }
+            }
+        }
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
-                weight.value.withUnsafePointer { gamma in
-                    bias.value.withUnsafePointer { beta in
-                        for ch in 0..<c {
-                            let scale = Double(gamma[ch]) * invStd[ch]
-                            let (fs, fb) = (Float(scale), Float(Double(beta[ch]) - mean[ch] * scale))
-                            for i in 0..<n {
-                                let o = (i * c + ch) * hw
-                                for q in 0..<hw { yp[o + q] = xp[o + q] * fs + fb }
-                            }
-                        }
+                nonisolated(unsafe) let (src, dst) = (xp, yp)
+                Parallel.forRanges(n * c, grain: max(1, Tensor.parallelGrain / max(1, hw))) { r in
+                    for row in r {
+                        let (fs, fb) = affine[row % c]
+                        let (a, b) = (src + row * hw, dst + row * hw)
+                        for q in 0..<hw { b[q] = a[q] * fs + fb }
                     }
                 }
             }
         }
         return y
     }
+
+    /// Channels per parallel chunk so that a chunk covers about `Tensor.parallelGrain` elements.
+    static func channelGrain(_ perChannel: Int) -> Int { max(1, Tensor.parallelGrain / max(1, perChannel)) }
 
     public func backward(_ dy: Tensor) -> Tensor {
         outputGrad = dy
@@ -117,38 +133,45 @@ public final class BatchNorm2d: Layer {
         let m = Double(n * hw)
         var dx = Tensor(uninitialized: input.shape)
         var sums = [(dy: Double, dyXhat: Double)](repeating: (0, 0), count: c)
+        let train = lastMode == .train
         input.withUnsafePointer { xp in
             dy.withUnsafePointer { dyp in
                 dx.withUnsafeMutablePointer { dxp in
                     weight.value.withUnsafePointer { gammaP in
-                        for ch in 0..<c {
-                            let (mu, istd) = (mean[ch], invStd[ch])
-                            var sumDy = 0.0, sumDyXhat = 0.0
-                            for i in 0..<n {
-                                let o = (i * c + ch) * hw
-                                for q in 0..<hw {
-                                    let d = Double(dyp[o + q])
-                                    sumDy += d
-                                    sumDyXhat += d * (Double(xp[o + q]) - mu) * istd
-                                }
-                            }
-                            sums[ch] = (sumDy, sumDyXhat)
-                            let gamma = Double(gammaP[ch])
-                            if lastMode == .train {
-                                // dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂))
-                                let (a, b, k) = (sumDy / m, sumDyXhat / m, gamma * istd)
-                                for i in 0..<n {
-                                    let o = (i * c + ch) * hw
-                                    for q in 0..<hw {
-                                        let xhat = (Double(xp[o + q]) - mu) * istd
-                                        dxp[o + q] = Float(k * (Double(dyp[o + q]) - a - xhat * b))
+                        sums.withUnsafeMutableBufferPointer { sumsP in
+                            nonisolated(unsafe) let (x, d, out, gam, sp) = (xp, dyp, dxp, gammaP, sumsP)
+                            let (meanV, istdV) = (mean, invStd)
+                            Parallel.forRanges(c, grain: BatchNorm2d.channelGrain(n * hw)) { r in
+                                for ch in r {
+                                    let (mu, istd) = (meanV[ch], istdV[ch])
+                                    let muF = Float(mu)
+                                    var sumDy = 0.0, sumDyCentered = 0.0
+                                    for i in 0..<n {
+                                        let o = (i * c + ch) * hw
+                                        let (s1, s2) = VectorOps.sumAndDot(d + o, x + o, count: hw, center: muF)
+                                        sumDy += Double(s1)
+                                        sumDyCentered += Double(s2)
                                     }
-                                }
-                            } else {
-                                let k = Float(gamma * istd)
-                                for i in 0..<n {
-                                    let o = (i * c + ch) * hw
-                                    for q in 0..<hw { dxp[o + q] = dyp[o + q] * k }
+                                    let sumDyXhat = sumDyCentered * istd
+                                    sp[ch] = (sumDy, sumDyXhat)
+                                    let gamma = Double(gam[ch])
+                                    if train {
+                                        // dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂)) = k·dy + kx·(x − μ) + k0
+                                        let (a, b, k) = (sumDy / m, sumDyXhat / m, gamma * istd)
+                                        let (fk, fkx, fk0) = (Float(k), Float(-k * b * istd), Float(-k * a))
+                                        for i in 0..<n {
+                                            let o = (i * c + ch) * hw
+                                            let (dr, xr, outr) = (d + o, x + o, out + o)
+                                            for q in 0..<hw { outr[q] = fk * dr[q] + fkx * (xr[q] - muF) + fk0 }
+                                        }
+                                    } else {
+                                        let k = Float(gamma * istd)
+                                        for i in 0..<n {
+                                            let o = (i * c + ch) * hw
+                                            let (dr, outr) = (d + o, out + o)
+                                            for q in 0..<hw { outr[q] = dr[q] * k }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -15,44 +15,76 @@ public struct ConvGeometry: Sendable, Equatable {
     public var fits: Bool { height + 2 * padding >= kernelH && width + 2 * padding >= kernelW }
 }
 
-/// im2col / col2im for a chunk of images. The column matrix is `[patch, images · positions]`:
+extension ConvGeometry {
+    /// Output indices `o` whose input index `o·stride − padding + k` lies in `0..<extent`, for
+    /// kernel offset `k`: the part of a row (or column) that reads real pixels, not padding.
+    @inline(__always)
+    func valid(_ k: Int, extent: Int, outputs: Int) -> Range<Int> {
+        let first = padding - k
+        let lo = first > 0 ? min(outputs, (first + stride - 1) / stride) : 0
+        let last = extent - 1 + padding - k
+        let hi = last >= 0 ? min(outputs, last / stride + 1) : 0
+        return lo..<max(lo, hi)
+    }
+}
+
+/// im2col / col2im for a chunk of images, on the calling thread (callers parallelise over
+/// images). The column matrix is `[patch, images · positions]` with row stride `ld`:
 /// row (c, ki, kj), column (image, oh, ow), so one GEMM covers the whole chunk.
+/// Inner loops are contiguous runs with the padding ranges computed up front, so they vectorise.
 enum Im2col {
-    /// Fills `cols` from images `first..<first+count` of `x` (NCHW).
-    static func fill(_ cols: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>,
-                     _ g: ConvGeometry, first: Int, count: Int) {
-        let (oh, ow, P) = (g.outH, g.outW, g.positions)
-        let ld = count * P
-        let rows = g.patch
-        let imageSize = g.channels * g.height * g.width
-        nonisolated(unsafe) let (dst, src) = (cols, x)
-        Parallel.forRanges(rows * count, grain: 4) { range in
-            for job in range {
-                let r = job / count, j = job % count
-                let c = r / (g.kernelH * g.kernelW)
-                let ki = (r / g.kernelW) % g.kernelH
-                let kj = r % g.kernelW
-                let plane = src + (first + j) * imageSize + c * g.height * g.width
-                let out = dst + r * ld + j * P
-                for y in 0..<oh {
-                    let iy = y * g.stride - g.padding + ki
-                    let row = out + y * ow
-                    if iy < 0 || iy >= g.height {
-                        row.update(repeating: 0, count: ow)
-                        continue
+    /// Fills `cols` from `count` consecutive images starting at `x` (NCHW).
+    static func fill(_ cols: UnsafeMutablePointer<Float>, ld: Int, from x: UnsafePointer<Float>,
+                     _ g: ConvGeometry, count: Int) {
+        let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
+        let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
+        // "Same" stride-1 convolution: each row of the column matrix is the image plane shifted
+        // by a constant, so copy it in one run and zero the few entries that wrapped around.
+        let shifted = s == 1 && ow == W && oh == H
+        for j in 0..<count {
+            for c in 0..<g.channels {
+                let plane = x + (j * g.channels + c) * H * W
+                if shifted {
+                    for ki in 0..<kh {
+                        let rows = g.valid(ki, extent: H, outputs: oh)
+                        for kj in 0..<kw {
+                            let cols_ = g.valid(kj, extent: W, outputs: ow)
+                            let out = cols + ((c * kh + ki) * kw + kj) * ld + j * P
+                            guard !rows.isEmpty && !cols_.isEmpty else { out.update(repeating: 0, count: P); continue }
+                            let shift = (ki - g.padding) * W + kj - g.padding
+                            let lo = rows.lowerBound * W + cols_.lowerBound
+                            let hi = (rows.upperBound - 1) * W + cols_.upperBound
+                            out.update(repeating: 0, count: lo)
+                            let src = plane + shift
+                            for t in lo..<hi { out[t] = src[t] }
+                            (out + hi).update(repeating: 0, count: P - hi)
+                            // wrapped-around entries, column by column (a per-row loop of one or two
+                            // elements would become a memset call per row)
+                            for t in 0..<cols_.lowerBound { for y in rows { out[y * ow + t] = 0 } }
+                            for t in cols_.upperBound..<ow { for y in rows { out[y * ow + t] = 0 } }
+                        }
                     }
-                    let line = plane + iy * g.width
-                    if g.stride == 1 {
-                        // contiguous run: copy the in-bounds part, zero the padding on both sides
-                        let lo = min(ow, max(0, g.padding - kj))
-                        let hi = max(lo, min(ow, g.width + g.padding - kj))
-                        if lo > 0 { row.update(repeating: 0, count: lo) }
-                        if hi > lo { (row + lo).update(from: line + (lo - g.padding + kj), count: hi - lo) }
-                        if hi < ow { (row + hi).update(repeating: 0, count: ow - hi) }
-                    } else {
-                        for xo in 0..<ow {
-                            let ix = xo * g.stride - g.padding + kj
-                            row[xo] = (ix >= 0 && ix < g.width) ? line[ix] : 0
+                    continue
+                }
+                for ki in 0..<kh {
+                    let rows = g.valid(ki, extent: H, outputs: oh)
+                    for kj in 0..<kw {
+                        let cols_ = g.valid(kj, extent: W, outputs: ow)
+                        let out = cols + ((c * kh + ki) * kw + kj) * ld + j * P
+                        if rows.lowerBound > 0 { out.update(repeating: 0, count: rows.lowerBound * ow) }
+                        if rows.upperBound < oh {
+                            (out + rows.upperBound * ow).update(repeating: 0, count: (oh - rows.upperBound) * ow)
+                        }
+                        for y in rows {
+                            let row = out + y * ow
+                            let line = plane + (y * s - g.padding + ki) * W + kj - g.padding
+                            for t in 0..<cols_.lowerBound { row[t] = 0 }
+                            if s == 1 {
+                                for t in cols_ { row[t] = line[t] }
+                            } else {
+                                for t in cols_ { row[t] = line[t * s] }
+                            }
+                            for t in cols_.upperBound..<ow { row[t] = 0 }
                         }
                     }
                 }
@@ -60,30 +92,28 @@ enum Im2col {
         }
     }
 
-    /// Adds the column-matrix gradient back into images `first..<first+count` of `dx` (NCHW).
-    static func accumulate(_ cols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
-                           _ g: ConvGeometry, first: Int, count: Int) {
-        let (oh, ow, P) = (g.outH, g.outW, g.positions)
-        let ld = count * P
-        let kk = g.kernelH * g.kernelW
-        let imageSize = g.channels * g.height * g.width
-        nonisolated(unsafe) let (src, dst) = (cols, dx)
-        // each job owns one (image, channel) plane, so writes never collide
-        Parallel.forRanges(count * g.channels, grain: 2) { range in
-            for job in range {
-                let j = job / g.channels, c = job % g.channels
-                let plane = dst + (first + j) * imageSize + c * g.height * g.width
-                for k in 0..<kk {
-                    let ki = k / g.kernelW, kj = k % g.kernelW
-                    let row = src + (c * kk + k) * ld + j * P
-                    for y in 0..<oh {
-                        let iy = y * g.stride - g.padding + ki
-                        if iy < 0 || iy >= g.height { continue }
-                        let line = plane + iy * g.width
-                        let r = row + y * ow
-                        for xo in 0..<ow {
-                            let ix = xo * g.stride - g.padding + kj
-                            if ix >= 0 && ix < g.width { line[ix] += r[xo] }
+    /// Adds the column-matrix gradient into `count` consecutive images starting at `dx` (NCHW).
+    static func accumulate(_ cols: UnsafePointer<Float>, ld: Int, into dx: UnsafeMutablePointer<Float>,
+                           _ g: ConvGeometry, count: Int) {
+        let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
+        let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
+        for j in 0..<count {
+            for c in 0..<g.channels {
+                // one plane at a time stays in L1 while all kh·kw rows add into it
+                let plane = dx + (j * g.channels + c) * H * W
+                for ki in 0..<kh {
+                    let rows = g.valid(ki, extent: H, outputs: oh)
+                    for kj in 0..<kw {
+                        let cols_ = g.valid(kj, extent: W, outputs: ow)
+                        let src = cols + ((c * kh + ki) * kw + kj) * ld + j * P
+                        for y in rows {
+                            let row = src + y * ow
+                            let line = plane + (y * s - g.padding + ki) * W + kj - g.padding
+                            if s == 1 {
+                                for t in cols_ { line[t] += row[t] }
+                            } else {
+                                for t in cols_ { line[t * s] += row[t] }
+                            }
                         }
                     }
                 }

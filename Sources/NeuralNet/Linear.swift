@@ -93,10 +93,14 @@ public final class Linear: Layer {
                 }
             }
             biasGrad?.grad.withUnsafeMutablePointer { gb in
-                for j in 0..<o {
-                    var s: Float = 0
-                    for n in 0..<batch { s += dyp[n * o + j] }
-                    gb[j] += s
+                // row by row, so the loop runs along memory; each sum still adds n = 0, 1, … in order
+                var sums = [Float](repeating: 0, count: o)
+                sums.withUnsafeMutableBufferPointer { s in
+                    for n in 0..<batch {
+                        let row = dyp + n * o
+                        for j in 0..<o { s[j] += row[j] }
+                    }
+                    for j in 0..<o { gb[j] += s[j] }
                 }
             }
         }

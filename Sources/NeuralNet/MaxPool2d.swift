@@ -42,6 +42,10 @@ public final class MaxPool2d: Layer {
                     Parallel.forRanges(planes, grain: 16) { r in
                         for plane in r {
                             let inp = src + plane * H * W
+                            if k == 2 && s == 2, let ab = arg.baseAddress {
+                                MaxPool2d.pool2x2(inp, width: W, dst + plane * oh * ow, ab + plane * oh * ow, oh: oh, ow: ow)
+                                continue
+                            }
                             for yo in 0..<oh {
                                 for xo in 0..<ow {
                                     var at = (yo * s) * W + xo * s
@@ -65,6 +69,29 @@ public final class MaxPool2d: Layer {
             }
         }
         return y
+    }
+
+    /// The 2×2, stride-2 window unrolled, with the same first-maximum and NaN rules as the general loop.
+    @inline(__always)
+    static func pool2x2(_ inp: UnsafePointer<Float>, width W: Int, _ dst: UnsafeMutablePointer<Float>,
+                        _ arg: UnsafeMutablePointer<Int32>, oh: Int, ow: Int) {
+        for yo in 0..<oh {
+            let top = 2 * yo * W
+            for xo in 0..<ow {
+                var at = top + 2 * xo
+                var best = inp[at]
+                @inline(__always) func visit(_ idx: Int) {
+                    let v = inp[idx]
+                    if v > best || v.isNaN { best = v; at = idx }
+                }
+                let first = at
+                visit(first + 1)
+                visit(first + W)
+                visit(first + W + 1)
+                dst[yo * ow + xo] = best
+                arg[yo * ow + xo] = Int32(at)
+            }
+        }
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

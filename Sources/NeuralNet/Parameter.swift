@@ -64,7 +64,7 @@ public final class Parameter {
         let n = value.count
         value.withUnsafeMutablePointer { v in
             m.withUnsafePointer { mm in
-                for i in 0..<n where mm[i] == 0 { v[i] = 0 }
+                VectorOps.zeroWhereMaskIsZero(mm, v, count: n)
             }
         }
     }

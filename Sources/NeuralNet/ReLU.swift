@@ -15,7 +15,7 @@ public final class ReLU: Layer {
             y.withUnsafeMutablePointer { yp in
                 nonisolated(unsafe) let (src, dst) = (xp, yp)
                 Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
-                    for i in r { dst[i] = src[i] > 0 ? src[i] : 0 }
+                    VectorOps.relu(src + r.lowerBound, dst + r.lowerBound, count: r.count)
                 }
             }
         }
@@ -31,7 +31,7 @@ public final class ReLU: Layer {
                 dx.withUnsafeMutablePointer { dxp in
                     nonisolated(unsafe) let (y, d, out) = (yp, dyp, dxp)
                     Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
-                        for i in r { out[i] = y[i] > 0 ? d[i] : 0 }
+                        VectorOps.passWherePositive(y + r.lowerBound, d + r.lowerBound, out + r.lowerBound, count: r.count)
                     }
                 }
             }

@@ -1,11 +1,71 @@
 import COpenBLAS
+import Synchronization
 
 /// Matrix products through OpenBLAS's `cblas_sgemm`, row-major.
+///
+/// OpenBLAS itself always runs single-threaded here; `gemm` splits a large product into
+/// blocks of rows or columns of C and runs them on `threads` cores. Each element of C is still
+/// one dot product over the whole k in OpenBLAS's own order (OpenBLAS never splits k across
+/// threads either), so the split changes no bits. Kernels that parallelise over images call
+/// `gemmSingleThreaded` from their own workers, and OpenBLAS's spinning worker threads never
+/// compete with them for the cores.
 public enum BLAS {
+    /// OpenBLAS's thread count at start-up (honours `OPENBLAS_NUM_THREADS`), read once before
+    /// OpenBLAS is pinned to one thread.
+    private static let startupThreads: Int = {
+        let n = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        return max(1, n)
+    }()
+    private static let requestedThreads = Atomic<Int>(0)
+
+    /// Multiply-adds below which a product is not split (thread start-up would dominate).
+    public static let splitWork = 1 << 20
+    /// Rows or columns of C per block are multiples of this (OpenBLAS's register tile).
+    static let blockAlignment = 16
+
     /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag is set.
     /// A is m×k after op, B is k×n after op, C is m×n; leading dimensions are row strides.
-    @inlinable
+    /// Large products are split over `threads` cores by blocks of C.
     public static func gemm(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let parts = min(threads, m * n * k / splitWork,
+                        (max(m, n) + blockAlignment - 1) / blockAlignment)
+        if parts <= 1 || k == 0 {
+            gemmSingleThreaded(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                               a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+            return
+        }
+        // Split the longer side of C, so the operand each block re-packs is the smaller one.
+        let alongRows = m >= n
+        let extent = alongRows ? m : n
+        let blocks = (extent + blockAlignment - 1) / blockAlignment
+        nonisolated(unsafe) let (pa, pb, pc) = (a, b, c)
+        Parallel.forEach(parts) { part in
+            let lo = min(extent, blocks * part / parts * blockAlignment)
+            let hi = min(extent, blocks * (part + 1) / parts * blockAlignment)
+            guard hi > lo else { return }
+            if alongRows {
+                gemmSingleThreaded(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                                   pa + (transA ? lo : lo * lda), lda: lda, pb, ldb: ldb,
+                                   beta: beta, pc + lo * ldc, ldc: ldc)
+            } else {
+                gemmSingleThreaded(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha,
+                                   pa, lda: lda, pb + (transB ? lo * ldb : lo), ldb: ldb,
+                                   beta: beta, pc + lo, ldc: ldc)
+            }
+        }
+    }
+
+    /// `gemm` on the calling thread only: for kernels that already run one product per core.
+    public static func gemmSingleThreaded(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -20,6 +80,7 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        _ = startupThreads
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,
@@ -27,10 +88,13 @@ public enum BLAS {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Threads OpenBLAS uses for one call.
+    /// Cores one `gemm` call uses (OpenBLAS's start-up thread count unless set).
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        get {
+            let n = requestedThreads.load(ordering: .relaxed)
+            return n > 0 ? n : startupThreads
+        }
+        set { requestedThreads.store(max(1, newValue), ordering: .relaxed) }
     }
 
     /// The kernel OpenBLAS chose for this CPU (e.g. "Cooperlake"); decides the last bits of results.

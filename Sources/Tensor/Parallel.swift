@@ -24,6 +24,20 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body(0)`, …, `body(count − 1)` concurrently (each index exactly once). Callers choose
+    /// `count` from the problem size, so the work each index does never depends on the machine.
+    @inlinable
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 {
+            if count == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: count) { run($0) }
+        }
+    }
+
     /// Number of chunks `forRanges` uses for a loop of `count` with the given grain.
     @inlinable
     public static func chunkCount(_ count: Int, grain: Int) -> Int {

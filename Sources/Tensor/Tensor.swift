@@ -1,4 +1,5 @@
-/// Heap storage of a tensor: 64-byte aligned, never nil, freed with its last reference.
+/// Heap storage of a tensor: 64-byte aligned, never nil, released with its last reference
+/// (large blocks to `BlockCache`, for the next tensor of the same size).
 @usableFromInline
 final class TensorStorage: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<Float>
@@ -7,8 +8,7 @@ final class TensorStorage: @unchecked Sendable {
     @usableFromInline
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: max(1, count))
+        base = BlockCache.allocate(count)
     }
 
     @usableFromInline
@@ -18,7 +18,7 @@ final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit { BlockCache.release(base, count: count) }
 }
 
 /// An n-dimensional array of Float32 in row-major (C) order, with value semantics.

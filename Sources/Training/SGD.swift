@@ -40,24 +40,59 @@ public final class SGD: Optimizer {
             }
             var buf = buffers[k] ?? Tensor(zeros: [0])
             buffers[k] = nil  // keep the buffer uniquely referenced while it is updated
+            let nesterov = self.nesterov
             p.grad.withUnsafeMutablePointer { g in
-                if let mask { mask.withUnsafePointer { m in for i in 0..<n { g[i] *= m[i] } } }
                 p.value.withUnsafeMutablePointer { w in
                     buf.withUnsafeMutablePointer { b in
-                        for i in 0..<n {
-                            var d = g[i]
-                            if wd != 0 { d += wd * w[i] }
-                            if mu != 0 {
-                                b[i] = first ? d : mu * b[i] + damp * d
-                                d = nesterov ? d + mu * b[i] : b[i]
+                        nonisolated(unsafe) let (gp, wp, bp) = (g, w, b)
+                        withMask(mask) { m in
+                            nonisolated(unsafe) let mp = m
+                            Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                                let (lo, count) = (r.lowerBound, r.count)
+                                if let mp { SGD.multiply(gp + lo, by: mp + lo, count: count) }
+                                SGD.update(g: gp + lo, w: wp + lo, b: mu != 0 ? bp + lo : nil, count: count, lr: lr, mu: mu,
+                                           wd: wd, damp: damp, first: first, nesterov: nesterov)
+                                // the parameter's applyMask, fused while the range is in cache
+                                if let mp { VectorOps.zeroWhereMaskIsZero(mp + lo, wp + lo, count: count) }
                             }
-                            w[i] -= lr * d
                         }
                     }
                 }
             }
             if mu != 0 { buffers[k] = buf }
-            p.applyMask()
+        }
+    }
+
+    /// g[i] *= m[i].
+    static func multiply(_ g: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { g[i] *= m[i] }
+    }
+
+    /// The update of one range, with the loop-invariant choices taken outside the loops so each
+    /// loop vectorises: d = g + wd·w; buf = d (first step) or μ·buf + (1 − dampening)·d;
+    /// w −= lr·(d + μ·buf) with Nesterov, else lr·buf (lr·d without momentum).
+    static func update(g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?,
+                       count n: Int, lr: Float, mu: Float, wd: Float, damp: Float, first: Bool, nesterov: Bool) {
+        if wd != 0 {
+            guard let b else { for i in 0..<n { w[i] -= lr * (g[i] + wd * w[i]) }; return }
+            switch (first, nesterov) {
+            case (true, true): for i in 0..<n { let d = g[i] + wd * w[i]; b[i] = d; w[i] -= lr * (d + mu * d) }
+            case (true, false): for i in 0..<n { let d = g[i] + wd * w[i]; b[i] = d; w[i] -= lr * d }
+            case (false, true):
+                for i in 0..<n { let d = g[i] + wd * w[i]; let v = mu * b[i] + damp * d; b[i] = v; w[i] -= lr * (d + mu * v) }
+            case (false, false):
+                for i in 0..<n { let d = g[i] + wd * w[i]; let v = mu * b[i] + damp * d; b[i] = v; w[i] -= lr * v }
+            }
+        } else {
+            guard let b else { for i in 0..<n { w[i] -= lr * g[i] }; return }
+            switch (first, nesterov) {
+            case (true, true): for i in 0..<n { let d = g[i]; b[i] = d; w[i] -= lr * (d + mu * d) }
+            case (true, false): for i in 0..<n { let d = g[i]; b[i] = d; w[i] -= lr * d }
+            case (false, true):
+                for i in 0..<n { let d = g[i]; let v = mu * b[i] + damp * d; b[i] = v; w[i] -= lr * (d + mu * v) }
+            case (false, false):
+                for i in 0..<n { let d = g[i]; let v = mu * b[i] + damp * d; b[i] = v; w[i] -= lr * v }
+            }
         }
     }
 
@@ -65,4 +100,10 @@ public final class SGD: Optimizer {
     public func reset() {
         buffers = Array(repeating: nil, count: parameters.count)
     }
+}
+
+/// Calls `body` with a pointer to the mask's elements, or nil without a mask.
+private func withMask<R>(_ mask: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let mask else { return body(nil) }
+    return mask.withUnsafePointer { body($0) }
 }
