@@ -72,7 +72,7 @@ final class Repl {
             var buffer: [String] = []
             while true {
                 let prompt = interactive ? (buffer.isEmpty ? primary : continuation) : ""
-                guard let line = reader.readLine(prompt: prompt, resetPrompt: primary) else {
+                guard let line = nextLine(prompt: prompt, resetPrompt: primary) else {
                     if interactive { Terminal.out("\n") }
                     if !buffer.isEmpty { runCell(buffer.joined(separator: "\n")) }
                     break loop
@@ -91,12 +91,36 @@ final class Repl {
                     }
                 }
                 buffer.append(line)
-                if isComplete(buffer.joined(separator: "\n")) != .incomplete { break }
+                if isComplete(buffer.joined(separator: "\n")) != .incomplete {
+                    // A script may put `else` on the line after an if block's `}`: piped input can look
+                    // ahead one line (at a prompt, `else` must follow the `}` on the same line).
+                    if !interactive, line.trimmingCharacters(in: .whitespaces).hasSuffix("}"),
+                       let next = nextLine(prompt: "", resetPrompt: nil) {
+                        if next.trimmingCharacters(in: .whitespaces).hasPrefix("else") {
+                            buffer.append(next)
+                            if isComplete(buffer.joined(separator: "\n")) != .incomplete { break }
+                            continue
+                        }
+                        pending = next
+                    }
+                    break
+                }
             }
             runCell(buffer.joined(separator: "\n"))
         }
         finish()
         return !interactive && anyFailed ? 1 : 0
+    }
+
+    /// A line read ahead (piped input) and not yet used.
+    private var pending: String?
+
+    private func nextLine(prompt: String, resetPrompt: String?) -> String? {
+        if let line = pending {
+            pending = nil
+            return line
+        }
+        return reader.readLine(prompt: prompt, resetPrompt: resetPrompt)
     }
 
     /// Runs one cell, printing its result, error and (with `:time`) its wall time.
