@@ -126,6 +126,15 @@ import Testing
         try t.type("y > 0"); try t.press("Enter")
         s = try t.wait(for: "Out[7]:")
         #expect(s.contains("Out[7]: true"), "\(s)")
+        // Ctrl-C stops a training call between batches; earlier variables are intact
+        try t.type("r = train(lenet300(input: [1, 8, 8]), digits(), epochs: 100000)"); try t.press("Enter")
+        usleep(1_500_000)
+        try t.press("C-c")
+        s = try t.wait(for: "In [9]:")
+        #expect(s.contains("Interrupted after"), "\(s)")
+        try t.type("x + 0"); try t.press("Enter")
+        s = try t.wait(for: "Out[9]: 41")
+        #expect(s.contains("Out[9]: 41"), "\(s)")
         // :export, then Ctrl-D writes --record
         try t.type(":export session.ipynb"); try t.press("Enter")
         s = try t.wait(for: "wrote session.ipynb")
@@ -137,7 +146,7 @@ import Testing
 
         let nb = try JSONParser.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/session.ipynb")), as: UTF8.self))
         let cells = try #require(nb["cells"]?.arrayValue)
-        #expect(cells.count == 7)
+        #expect(cells.count == 9)
         func source(_ i: Int) -> String { cells[i]["source"]?.arrayValue?.compactMap(\.stringValue).joined() ?? "" }
         #expect(source(1) == "for i in range(3) {\nprint(i * 2)\n}")
         #expect(cells[1]["outputs"]?.arrayValue?.first?["text"]?.arrayValue?.compactMap(\.stringValue) == ["0\n", "2\n", "4\n"])
