@@ -1,0 +1,88 @@
+import Foundation
+import JSON
+import TestSupport
+import Testing
+
+/// The example notebooks of `Notebooks/`: the quickstart replays into the checked-in bytes (where
+/// the recorded BLAS core is this machine's), the others replay at their default budget; every
+/// produced notebook passes the strict validator and every figure renders.
+@Suite(.serialized) struct ExampleNotebookTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Runs `Notebooks/NAME.prune` into a fresh folder laid out like the repository; returns the folder.
+    static func replay(_ name: String, _ extra: [String] = []) throws -> String {
+        let dir = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: dir + "/Notebooks", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(root)/Notebooks/\(name).prune", toPath: "\(dir)/Notebooks/\(name).prune")
+        let r = try CLI.run(["run", "Notebooks/\(name).prune"] + extra, environment: ["PRUNEBOOK_DATA": Golden.dataFolder], cwd: dir)
+        #expect(r.status == 0, "\(name): \(r.stderr)")
+        return dir
+    }
+
+    static func blasCore(_ ipynb: String) -> String? {
+        (try? JSONParser.parse(ipynb))?["metadata"]?["prunebook"]?["blas_core"]?.stringValue
+    }
+
+    /// Every number in a text, in order.
+    static func numbers(_ text: String) -> [Double] {
+        text.split(whereSeparator: { !($0.isNumber || $0 == "." || $0 == "-" || $0 == "e") }).compactMap { Double($0) }
+    }
+
+    static func checkFiguresRender(_ dir: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") else {
+            print("skipped rendering: rsvg-convert not found")
+            return
+        }
+        for svg in try FileManager.default.contentsOfDirectory(atPath: dir + "/Plots") where svg.hasSuffix(".svg") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
+            p.arguments = ["\(dir)/Plots/\(svg)", "-o", "\(dir)/\(svg).png"]
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(svg) does not render")
+        }
+    }
+
+    static func validate(_ files: [String]) throws {
+        guard let python = NbValidator.python(), let validator = NbValidator.script() else {
+            print("skipped nbformat validation: no python3 with nbformat (set PRUNEBOOK_NB_PYTHON)")
+            return
+        }
+        let r = try NbValidator.run(python, [validator, "--canonical"] + files)
+        #expect(r.status == 0, "\(r.output)")
+    }
+
+    @Test func quickstartReplaysIntoTheCheckedInNotebook() throws {
+        let dir = try Self.replay("quickstart")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ours = try String(contentsOfFile: "\(dir)/Notebooks/quickstart.ipynb", encoding: .utf8)
+        let theirs = try String(contentsOfFile: "\(Self.root)/Notebooks/quickstart.ipynb", encoding: .utf8)
+        if Self.blasCore(ours) == Self.blasCore(theirs) {
+            #expect(ours == theirs, "quickstart.ipynb differs from the checked-in one")
+            for file in ["Notebooks/quickstart.md"] + (try FileManager.default.contentsOfDirectory(atPath: dir + "/Plots")).map({ "Plots/" + $0 }) {
+                #expect(try String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8)
+                        == String(contentsOfFile: "\(Self.root)/\(file)", encoding: .utf8), "\(file) differs")
+            }
+        } else {
+            // another CPU kernel: the same numbers within a tolerance
+            let a = Self.numbers(try String(contentsOfFile: "\(dir)/Notebooks/quickstart.md", encoding: .utf8))
+            let b = Self.numbers(try String(contentsOfFile: "\(Self.root)/Notebooks/quickstart.md", encoding: .utf8))
+            #expect(a.count == b.count)
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 0.05 * max(1, abs(y)), "\(x) vs \(y)") }
+        }
+        try Self.validate(["\(dir)/Notebooks/quickstart.ipynb"])
+        try Self.checkFiguresRender(dir)
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/mnist"), "../shared/data not found"),
+          arguments: ["force-anatomy", "force-vs-snip", "lottery-rewinding"])
+    func notebookReplaysAtItsDefaultBudget(name: String) throws {
+        let dir = try Self.replay(name)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.validate(["\(dir)/Notebooks/\(name).ipynb"])
+        try Self.checkFiguresRender(dir)
+        // the checked-in transcript is valid too
+        try Self.validate(["\(Self.root)/Notebooks/\(name).ipynb"])
+    }
+}
