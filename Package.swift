@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "TestSupport"], exclude: ["Scripts"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "JSON"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "JSON", "TestSupport"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -180,12 +180,15 @@ public final class FigureHandle: ScriptHandle {
     /// The file name `plot(file:)` gave, relative to the figures folder.
     public let file: String?
     public let svg: String
+    /// Data the figure left out (non-finite values, non-positive values on a log scale).
+    public let warnings: [String]
 
     init(_ figure: Figure, file: String?) {
         self.figure = figure
         self.file = file
-        let prefix = file.map { FigureHandle.idPrefix(for: $0) } ?? "fig"
-        svg = figure.svg(idPrefix: prefix)
+        let rendered = figure.render(idPrefix: file.map { FigureHandle.idPrefix(for: $0) } ?? "fig")
+        svg = rendered.svg
+        warnings = rendered.warnings
     }
 
     public var typeName: String { "figure" }

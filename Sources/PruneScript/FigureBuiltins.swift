@@ -35,7 +35,7 @@ extension BuiltinRegistry {
             file = f
         }
         let handle = FigureHandle(fig, file: file)
-        for w in fig.warnings { args.context.warn(w) }
+        for w in handle.warnings { args.context.warn(w) }
         args.context.display(.svg(handle.svg, name: file))
         return .handle(handle)
     }
@@ -80,7 +80,7 @@ extension BuiltinRegistry {
     }
 
     static func column(_ rows: [RecordStorage], _ key: String, _ args: Arguments, _ argName: String) throws -> [Double] {
-        guard rows.contains(where: { $0[key] != nil }) else {
+        guard rows.isEmpty || rows.contains(where: { $0[key] != nil }) else {
             let keys = rows.first?.keys ?? []
             throw args.error(.key, "no column '\(key)'; columns: \(keys.joined(separator: ", "))", argument: argName,
                              hint: Suggest.hint(for: key, in: keys))

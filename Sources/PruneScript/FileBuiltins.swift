@@ -41,7 +41,8 @@ extension BuiltinRegistry {
             } catch let e as ScriptError {
                 throw e
             } catch {
-                throw args.error(.io, "cannot save \(path): \(error)", argument: "path")
+                // the engine's file errors already name the path
+                throw args.error(.io, "cannot save: \(error)", argument: "path")
             }
             return .null
         }

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import Testing
 @testable import Notebook
 
@@ -29,51 +30,13 @@ func validationNotebooks() throws -> [String: Notebook] {
     return out
 }
 
-/// The interpreter to run the validator with: `PRUNEBOOK_NB_PYTHON`, else `python3` on PATH.
-func nbformatPython() -> String? {
-    let env = ProcessInfo.processInfo.environment
-    if let p = env["PRUNEBOOK_NB_PYTHON"], !p.isEmpty { return p }
-    for dir in (env["PATH"] ?? "").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/python3") {
-        return "\(dir)/python3"
-    }
-    return nil
-}
-
-/// `shared/tools/validate_nb.py`: `PRUNEBOOK_VALIDATE_NB`, else `../shared/tools` from the
-/// working directory or from this file's checkout.
-func validatorScript() -> String? {
-    let env = ProcessInfo.processInfo.environment
-    var candidates = [env["PRUNEBOOK_VALIDATE_NB"]].compactMap { $0 }
-    candidates.append(FileManager.default.currentDirectoryPath + "/../shared/tools/validate_nb.py")
-    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // .../main/Tests/NotebookTests
-    candidates.append(here.appendingPathComponent("../../../shared/tools/validate_nb.py").standardized.path)
-    return candidates.first { FileManager.default.fileExists(atPath: $0) }
-}
-
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 @Test func notebooksPassTheStrictNbformatValidator() throws {
-    guard let python = nbformatPython() else {
-        print("skipped nbformat validation: no python3 (set PRUNEBOOK_NB_PYTHON)")
+    guard let python = NbValidator.python() else {
+        print("skipped nbformat validation: no python3 with nbformat (pip install nbformat; set PRUNEBOOK_NB_PYTHON)")
         return
     }
-    guard let validator = validatorScript() else {
+    guard let validator = NbValidator.script() else {
         print("skipped nbformat validation: validate_nb.py not found (set PRUNEBOOK_VALIDATE_NB)")
-        return
-    }
-    guard (try? run(python, ["-c", "import nbformat, jsonschema"]))?.status == 0 else {
-        print("skipped nbformat validation: \(python) cannot import nbformat (pip install nbformat; set PRUNEBOOK_NB_PYTHON)")
         return
     }
     let dir = try makeTempFolder()
@@ -86,7 +49,7 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
         // What we read back writes the same bytes.
         #expect(NotebookWriter.ipynb(try Notebook.read(path: path)) == (try AtomicFile.read(path)), "\(name)")
     }
-    let result = try run(python, [validator, "--canonical"] + files)
+    let result = try NbValidator.run(python, [validator, "--canonical"] + files)
     #expect(result.status == 0, "\(result.output)")
     #expect(result.output.components(separatedBy: "\n").filter { $0.hasPrefix("valid ") }.count == files.count, "\(result.output)")
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import Testing
 
 /// Drives the REPL in a real terminal under tmux (a private server per test): continuation

@@ -1,0 +1,43 @@
+import Foundation
+import JSON
+
+/// The strict notebook validator (`../shared/tools/validate_nb.py`) and a Python with nbformat.
+public enum NbValidator {
+    /// A notebook text field: a string or a list of lines.
+    public static func text(_ value: JSONValue) -> String {
+        value.stringValue ?? value.arrayValue?.compactMap(\.stringValue).joined() ?? ""
+    }
+
+    /// `PRUNEBOOK_NB_PYTHON`, else /tmp/nbvenv's or PATH's `python3`, when it imports nbformat.
+    public static func python() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates = [env["PRUNEBOOK_NB_PYTHON"]].compactMap { $0 }.filter { !$0.isEmpty }
+        candidates.append("/tmp/nbvenv/bin/python3")
+        for dir in (env["PATH"] ?? "").split(separator: ":") { candidates.append("\(dir)/python3") }
+        return candidates.first { p in
+            FileManager.default.isExecutableFile(atPath: p) && (try? run(p, ["-c", "import nbformat, jsonschema"]))?.status == 0
+        }
+    }
+
+    /// `PRUNEBOOK_VALIDATE_NB`, else `../shared/tools/validate_nb.py` beside this checkout.
+    public static func script() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates = [env["PRUNEBOOK_VALIDATE_NB"]].compactMap { $0 }
+        candidates.append(URL(fileURLWithPath: Golden.folder).deletingLastPathComponent()
+            .appendingPathComponent("tools/validate_nb.py").path)
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
