@@ -127,7 +127,6 @@ public final class BatchNorm2d: Layer {
     static func channelGrain(_ perChannel: Int) -> Int { max(1, Tensor.parallelGrain / max(1, perChannel)) }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        outputGrad = dy
         let (n, c) = (input.shape[0], input.shape[1])
         let hw = input.count / max(1, n * c)
         let m = Double(n * hw)
@@ -181,6 +180,8 @@ public final class BatchNorm2d: Layer {
         }
         weight.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dyXhat) } }
         bias.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dy) } }
+        // Freed once used unless `forwardR` ran since the forward (see Conv2d.backward).
+        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
         return dx
     }
 
@@ -277,6 +278,7 @@ public final class BatchNorm2d: Layer {
         }
         weight.accumulateTangentGrad(rgGamma)
         bias.accumulateTangentGrad(rgBeta)
+        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
         return rdx
     }
 

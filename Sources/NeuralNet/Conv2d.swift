@@ -62,13 +62,15 @@ public final class Conv2d: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        outputGrad = dy
         if let b = bias { Conv2d.addBiasGradient(dy, into: &b.grad) }
         let w = propagatesGradient ? weight.value : nil
         let dx = weight.grad.withUnsafeMutablePointer { gw in
             backwardKernels(input: input, dy: dy, weightGrad: gw, inputWeights: w)
-        }
-        return dx ?? Tensor(zeros: input.shape)
+        } ?? Tensor(zeros: input.shape)
+        // The saved input is freed as soon as it is used, as autograd frees saved tensors, unless
+        // `forwardR` ran since the forward: then `backwardR` needs the input and this gradient too.
+        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
+        return dx
     }
 
     public func forwardR(_ rx: Tensor) -> Tensor {
@@ -98,6 +100,7 @@ public final class Conv2d: Layer {
             Conv2d.addBiasGradient(rdy, into: &rgb)
             b.accumulateTangentGrad(rgb)
         }
+        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
         return rdx
     }
 

@@ -10,16 +10,18 @@ public enum ForwardMode: Sendable {
 ///
 /// `forward` keeps what `backward` needs; `backward` takes the gradient of the loss with
 /// respect to the last forward's output, adds parameter gradients into `Parameter.grad`,
-/// and returns the gradient with respect to the input.
+/// returns the gradient with respect to the input, and frees what it kept (one backward per
+/// forward, as autograd frees saved tensors, so that a network holds no activations between steps).
 public protocol Layer: AnyObject {
     func forward(_ x: Tensor, mode: ForwardMode) -> Tensor
     func backward(_ dy: Tensor) -> Tensor
 
     /// Pearlmutter's R-operator on the last forward: the directional derivative of the output along
     /// the input direction `rx` and each parameter's `tangent`. Exact Hessian-vector products need it.
+    /// Call it between `forward` and `backward`: it makes `backward` keep what `backwardR` needs.
     func forwardR(_ rx: Tensor) -> Tensor
     /// The R-operator on the last backward: given R{dy}, returns R{dx} and adds R{∂L/∂θ} into
-    /// each parameter's `tangentGrad`. Call after `forward`, `backward` and `forwardR`.
+    /// each parameter's `tangentGrad`. Call after `forward`, `forwardR` and `backward`; frees what they kept.
     func backwardR(_ rdy: Tensor) -> Tensor
 
     /// This layer's own parameters, by local name (`weight`, `bias`), in registration order.

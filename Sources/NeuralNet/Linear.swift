@@ -37,10 +37,12 @@ public final class Linear: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        outputGrad = dy
         Linear.addGradients(x: input, dy: dy, weightGrad: &weight.grad, biasGrad: bias)
-        guard propagatesGradient else { return Tensor(zeros: input.shape) }
-        return Linear.inputGradient(dy, weight.value, inputShape: input.shape)
+        let dx = propagatesGradient ? Linear.inputGradient(dy, weight.value, inputShape: input.shape)
+                                    : Tensor(zeros: input.shape)
+        // Freed once used unless `forwardR` ran since the forward (see Conv2d.backward).
+        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
+        return dx
     }
 
     public func forwardR(_ rx: Tensor) -> Tensor {
@@ -59,6 +61,7 @@ public final class Linear: Layer {
         if let b = bias, let rb { b.accumulateTangentGrad(rb.grad) }
         var rdx = Linear.inputGradient(rdy, weight.value, inputShape: input.shape)
         if let v = weight.tangent { rdx.add(Linear.inputGradient(outputGrad, v, inputShape: input.shape)) }
+        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
         return rdx
     }
 
