@@ -23,8 +23,13 @@ extension BuiltinRegistry {
             Param("loss", .string, default: .string("ce"), choices: ["ce", "target_logit"], doc: "target_logit = −mean logit of the true class, the FORCE reference code's loss"),
             Param("ties", .string, default: .string("exact"), choices: ["exact", "all"], doc: "exact: keep exactly k (previous mask, then lower index); all: every score ≥ the k-th"),
             Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "order of the pruning batches, and the random method's draw"),
+            Param("precision", .string, default: .string("auto"), choices: ScorePrecision.allCases.map(\.rawValue),
+                  doc: "float32 or float64 gradient scores (float64 decides near-ties float32 cannot, at 2–4× the cost); auto: double for force and iter_snip on networks with BatchNorm, single otherwise"),
         ]
     }
+
+    /// Methods whose scores have no gradient to compute in another precision.
+    static let precisionFree: Set<PruningMethod> = [.random, .magnitude, .grasp]
 
     /// The options a call gave; builtins that do not take an option get its default.
     static func pruningOptions(_ args: Arguments) throws -> PruningOptions {
@@ -35,7 +40,8 @@ extension BuiltinRegistry {
                               scope: try text("scope", "global") == "layerwise" ? .layerwise : .global,
                               loss: try text("loss", "ce") == "target_logit" ? .targetLogit : .crossEntropy,
                               ties: try text("ties", "exact") == "all" ? .all : .exact,
-                              seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed)
+                              seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
+                              precision: ScorePrecision(rawValue: try text("precision", "auto")) ?? .auto)
     }
 
     /// One of sparsity / density (keep) / compression; aliases are echoed back resolved.
@@ -118,7 +124,9 @@ extension BuiltinRegistry {
             let data = method.needsData ? Param("data", .handle("dataset")) : Param("data", .handle("dataset"), default: .null, defaultText: "none")
             let named = method.isIterative
                 ? Self.amountParams + Self.methodParams(defaultSteps: defaults[method] ?? "1")
-                : Self.amountParams + Self.methodParams(defaultSteps: "1").filter { !["steps", "schedule"].contains($0.name) }
+                : Self.amountParams + Self.methodParams(defaultSteps: "1").filter {
+                    !["steps", "schedule"].contains($0.name) && !(Self.precisionFree.contains(method) && $0.name == "precision")
+                }
             register(method.rawValue, positional: [Param("net", .handle("model")), data], named: named,
                      doc: "Prune with \(method.rawValue): " + Self.summary(method), reference: method.reference) { args in
                 try Self.runPrune(args, method: method, settings: settings)
@@ -127,7 +135,7 @@ extension BuiltinRegistry {
 
         register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: ["snip", "grasp", "synflow", "magnitude", "random"]),
                                          Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
-                 named: Self.methodParams(defaultSteps: "1").filter { ["batches_per_step", "loss", "seed"].contains($0.name) },
+                 named: Self.methodParams(defaultSteps: "1").filter { ["batches_per_step", "loss", "seed", "precision"].contains($0.name) },
                  doc: "Connection sensitivities per prunable weight (GraSP: −w⊙Hg, keep the lowest).") { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let method = try Self.method(args)

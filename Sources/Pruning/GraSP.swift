@@ -34,7 +34,7 @@ public enum GraSP {
             // forwardR before backward: it tells each layer to keep what backwardR needs
             let rz = work.body.forwardR(Tensor(zeros: b.inputs.shape))
             work.backward(dz)
-            work.body.backwardR(softmaxR(p, rz: rz, temperature: temperature))
+            _ = work.body.backwardR(softmaxR(p, rz: rz, temperature: temperature))
             for (k, param) in prunable.enumerated() {
                 if let t = param.tangentGrad { hg[k].add(t, scaledBy: 1 / Float(batches.count)) }
             }

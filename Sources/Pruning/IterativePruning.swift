@@ -24,6 +24,15 @@ public enum IterativeMethod: String, Sendable {
     case force
     /// SynFlow: data-free, scores of the masked |θ| network.
     case synflow
+
+    /// The same method among all pruning methods.
+    public var pruningMethod: PruningMethod {
+        switch self {
+        case .iterSnip: return .iterSnip
+        case .force: return .force
+        case .synflow: return .synflow
+        }
+    }
 }
 
 /// FORCE and Iterative SNIP (de Jorge et al., ICLR 2021) and iterated SynFlow (Tanaka et al. 2020).
@@ -36,28 +45,47 @@ public enum IterativePruning {
         public var loss: Loss
         public var ties: TieRule
         public var scope: PruningScope
+        /// The arithmetic of the scores (`auto`: Double for FORCE and Iterative SNIP on BatchNorm networks).
+        public var precision: ScorePrecision
 
         public init(steps: Int, schedule: DensitySchedule = .exponential, batchesPerStep: Int = 1,
-                    loss: Loss = .crossEntropy, ties: TieRule = .exact, scope: PruningScope = .global) {
+                    loss: Loss = .crossEntropy, ties: TieRule = .exact, scope: PruningScope = .global,
+                    precision: ScorePrecision = .auto) {
             self.steps = steps
             self.schedule = schedule
             self.batchesPerStep = batchesPerStep
             self.loss = loss
             self.ties = ties
             self.scope = scope
+            self.precision = precision
         }
     }
 
     /// Scores of step `step` (1-based) given the mask after step t−1.
     public static func stepScores(_ method: IterativeMethod, original: Network, work: Network, previous: Mask,
                                   step: Int, data: BatchSource, options: Options) throws(PruningError) -> ScoreSet {
-        if method == .synflow { return try Saliency.synflow(original, mask: previous) }
+        let double = options.precision.resolved(for: method.pruningMethod, on: original) == .double
+        if method == .synflow {
+            return double ? try Saliency.synflowInDouble(original, mask: previous) : try Saliency.synflow(original, mask: previous)
+        }
         work.loadState(from: original)
         for (_, p) in work.namedParameters { p.mask = nil }
         try previous.apply(to: work)
         for (_, p) in work.namedParameters { p.mask = nil }   // zeroed weights, no gradient masking
         let b = options.batchesPerStep
-        let g = Saliency.meanGradients(work, batches: Array(((step - 1) * b)..<(step * b)), from: data, loss: options.loss)
+        let batches = Array(((step - 1) * b)..<(step * b))
+        if double {
+            let g = try Saliency.meanGradientsInDouble(work, batches: batches, from: data, loss: options.loss)
+            return ScoreSet(doubleEntries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
+                let (p, gi) = pair
+                var s = Saliency.magnitudes(p.parameter.float64Values, times: gi)
+                if method == .iterSnip {
+                    for i in 0..<m.bits.count where m.bits[i] == 0 { s[i] = 0 }
+                }
+                return (p.name, p.parameter.shape, s)
+            })
+        }
+        let g = Saliency.meanGradients(work, batches: batches, from: data, loss: options.loss)
         return ScoreSet(entries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
             let (p, gi) = pair
             var s = (p.parameter.value * gi).map { abs($0) }
@@ -81,6 +109,8 @@ public enum IterativePruning {
         let original = network.copy()
         for (_, p) in original.namedParameters { p.mask = nil }
         let work = original.copy()
+        var options = options
+        options.precision = options.precision.resolved(for: method.pruningMethod, on: original)   // once, not per step
         var mask = Mask.dense(for: original)
         let total = mask.total
         var records: [PruningStep] = []
@@ -94,7 +124,7 @@ public enum IterativePruning {
                 step: t + 1, density: d, kept: next.kept,
                 resurrected: zip(mask.flat, next.flat).reduce(0) { $0 + ($1.0 == 0 && $1.1 == 1 ? 1 : 0) },
                 layerDensity: next.entries.map { Double($0.kept) / Double(max(1, $0.count)) },
-                keptSaliency: zip(scores.flat, next.flat).reduce(0.0) { $0 + ($1.1 == 1 ? Double($1.0) : 0) })
+                keptSaliency: zip(scores.flatDouble, next.flat).reduce(0.0) { $0 + ($1.1 == 1 ? $1.0 : 0) })
             records.append(record)
             onStep?(record, next)
             mask = next

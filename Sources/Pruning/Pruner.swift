@@ -13,9 +13,13 @@ public struct PruningOptions: Sendable {
     public var ties: TieRule
     /// For `random`.
     public var seed: UInt64
+    /// The arithmetic of gradient-based scores (snip, force, iter_snip, synflow); `auto` is Double
+    /// for FORCE and Iterative SNIP on networks with BatchNorm, Float32 otherwise (`ScorePrecision`).
+    public var precision: ScorePrecision
 
     public init(steps: Int? = nil, batchesPerStep: Int = 1, schedule: DensitySchedule = .exponential,
-                scope: PruningScope = .global, loss: Loss = .crossEntropy, ties: TieRule = .exact, seed: UInt64 = 0) {
+                scope: PruningScope = .global, loss: Loss = .crossEntropy, ties: TieRule = .exact, seed: UInt64 = 0,
+                precision: ScorePrecision = .auto) {
         self.steps = steps
         self.batchesPerStep = batchesPerStep
         self.schedule = schedule
@@ -23,6 +27,7 @@ public struct PruningOptions: Sendable {
         self.loss = loss
         self.ties = ties
         self.seed = seed
+        self.precision = precision
     }
 }
 
@@ -41,12 +46,15 @@ public enum Pruner {
     public static func scores(_ network: Network, method: PruningMethod, data: BatchSource?,
                               options: PruningOptions = PruningOptions()) throws(PruningError) -> ScoreSet {
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data") }
+        let double = options.precision.resolved(for: method, on: network) == .double
         switch method {
         case .random: return Saliency.random(network, seed: options.seed)
         case .magnitude: return Saliency.magnitude(network)
         case .snip, .force, .iterSnip:
-            return Saliency.snip(network, data: data ?? .list([]), loss: options.loss, batchesPerStep: options.batchesPerStep)
-        case .synflow: return try Saliency.synflow(network)
+            let data = data ?? .list([])
+            return double ? try Saliency.snipInDouble(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
+                          : Saliency.snip(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
+        case .synflow: return double ? try Saliency.synflowInDouble(network) : try Saliency.synflow(network)
         case .grasp: return GraSP.scores(network, data: data ?? .list([]), batchesPerStep: options.batchesPerStep)
         }
     }
@@ -67,7 +75,8 @@ public enum Pruner {
         if let iterative {
             let steps = options.steps ?? method.defaultSteps
             let opts = IterativePruning.Options(steps: steps, schedule: options.schedule, batchesPerStep: options.batchesPerStep,
-                                                loss: options.loss, ties: options.ties, scope: options.scope)
+                                                loss: options.loss, ties: options.ties, scope: options.scope,
+                                                precision: options.precision)
             let (mask, records) = try IterativePruning.run(iterative, network: network, data: data ?? .list([]), density: density,
                                                            options: opts, cancel: cancel, onStep: onStep)
             return PruningResult(mask: mask, method: method, density: density, steps: records)

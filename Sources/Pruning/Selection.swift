@@ -21,7 +21,10 @@ public enum Selection {
         let template = scores.maskTemplate()
         switch scope {
         case .global:
-            let bits = keepTop(flat: scores.flat, k: k, previous: previous?.flat, ties: ties)
+            // Double scores are ranked in Double, so near-ties below float32's resolution fall as float64 decides
+            let bits = scores.doubleScores == nil
+                ? keepTop(flat: scores.flat, k: k, previous: previous?.flat, ties: ties)
+                : keepTop(flat: scores.flatDouble, k: k, previous: previous?.flat, ties: ties)
             return template.with(flat: bits)
         case .layerwise:
             // each tensor keeps floor(n · k / N), so the densities match layer by layer
@@ -30,21 +33,25 @@ public enum Selection {
             for (i, e) in scores.entries.enumerated() {
                 let n = e.scores.count
                 let kl = Int((Double(n) * Double(k) / max(1, total)).rounded(.down))
-                out.entries[i].bits = keepTop(flat: e.scores.scalars, k: kl, previous: previous?.entries[i].bits, ties: ties)
+                let bits = previous?.entries[i].bits
+                out.entries[i].bits = scores.doubleScores == nil
+                    ? keepTop(flat: e.scores.scalars, k: kl, previous: bits, ties: ties)
+                    : keepTop(flat: scores.scoresInDouble(entry: i), k: kl, previous: bits, ties: ties)
             }
             return out
         }
     }
 
-    /// The selection on flat arrays. O(N) on average: the k-th largest value by quickselect,
-    /// then strict winners, then ties in rule order.
-    public static func keepTop(flat scores: [Float], k: Int, previous: [UInt8]? = nil, ties: TieRule = .exact) -> [UInt8] {
+    /// The selection on flat arrays of Float or Double scores. O(N) on average: the k-th largest
+    /// value by quickselect, then strict winners, then ties in rule order.
+    public static func keepTop<Score: BinaryFloatingPoint>(flat scores: [Score], k: Int, previous: [UInt8]? = nil,
+                                                           ties: TieRule = .exact) -> [UInt8] {
         let n = scores.count
         var keep = [UInt8](repeating: 0, count: n)
         guard k > 0 else { return keep }
         guard k < n else { return [UInt8](repeating: 1, count: n) }
         // NaN ranks below everything; −0 + 0 = +0 folds the zeros together
-        let key = scores.map { $0.isNaN ? -Float.infinity : $0 + 0 }
+        let key = scores.map { $0.isNaN ? -Score.infinity : $0 + 0 }
         var work = key
         let tau = kthLargest(&work, k)
         var count = 0
@@ -70,7 +77,7 @@ public enum Selection {
     }
 
     /// The k-th largest value (1-based) by Hoare-style quickselect; reorders `a`.
-    static func kthLargest(_ a: inout [Float], _ k: Int) -> Float {
+    static func kthLargest<Score: BinaryFloatingPoint>(_ a: inout [Score], _ k: Int) -> Score {
         var lo = 0, hi = a.count - 1
         let target = k - 1   // index in descending order
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

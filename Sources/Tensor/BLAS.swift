@@ -88,6 +88,30 @@ public enum BLAS {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// C = alpha · op(A) · op(B) + beta · C in Double (`cblas_dgemm`), on the calling thread only,
+    /// with the same conventions as `gemmSingleThreaded`. For float64 passes that check float32 ones.
+    public static func dgemmSingleThreaded(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Double = 1,
+        _ a: UnsafePointer<Double>, lda: Int,
+        _ b: UnsafePointer<Double>, ldb: Int,
+        beta: Double = 0,
+        _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        _ = startupThreads
+        cblas_dgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// Cores one `gemm` call uses (OpenBLAS's start-up thread count unless set).
     public static var threads: Int {
         get {

@@ -126,6 +126,22 @@ import Testing
         #expect(s.fails("plot(t, x: \"s\", y: \"acc\", file: \"../x.svg\")")?.kind == .value)
     }
 
+    /// `precision:` on the methods that compute gradients, checked and documented by the registry.
+    @Test func precisionOption() throws {
+        let s = Session()
+        s.run("net = lenet300(input: [1, 8, 8])\ndata = digits(batch: 32)")
+        let both = "overlap(force(net, data, sparsity: 0.9, steps: 3, precision: \"double\"), force(net, data, sparsity: 0.9, steps: 3, precision: \"single\"))"
+        #expect(try s.number(both) >= 0.99)
+        s.run("m = prune(net, \"iter_snip\", data, sparsity: 0.8, steps: 2, precision: \"auto\")\nsc = scores(net, \"snip\", data, precision: \"double\")")
+        let wrong = s.fails("force(net, data, sparsity: 0.9, precision: \"quad\")")
+        #expect(wrong?.kind == .value && wrong?.message.contains("'precision' of force must be one of \"auto\", \"single\", \"double\"") == true)
+        #expect(s.fails("magnitude(net, sparsity: 0.9, precision: \"double\")")?.kind == .argument)
+        let registry = BuiltinRegistry.prunebook(settings: EngineSettings())
+        for name in ["force", "iter_snip", "prune", "snip", "synflow", "scores"] {
+            #expect(registry.help(for: name)?.contains("precision") == true, "help(\"\(name)\") shows precision")
+        }
+    }
+
     @Test func helpfulErrors() throws {
         let s = Session()
         s.run("net = lenet300(input: [1, 8, 8])\ndata = digits()")

@@ -61,7 +61,7 @@ import Testing
         for (k, f) in ((1...5).map { "data_batch_\($0).bin" } + ["test_batch.bin"]).enumerated() {
             var record = [UInt8](repeating: UInt8(k), count: 2 * 3073)
             record[0] = UInt8(k); record[3073] = 9
-            FileManager.default.createFile(atPath: batches + "/" + f, contents: Data(record))
+            _ = FileManager.default.createFile(atPath: batches + "/" + f, contents: Data(record))
         }
         let tar = Process()
         tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -74,7 +74,7 @@ import Testing
         #expect(list.stdout.contains("cifar10       train 10 records"))
         #expect(list.stdout.contains("cifar10       test  2 records"))
         // a truncated batch file is refused with its name, and nothing new is written
-        FileManager.default.createFile(atPath: batches + "/test_batch.bin", contents: Data([UInt8](repeating: 1, count: 3000)))
+        _ = FileManager.default.createFile(atPath: batches + "/test_batch.bin", contents: Data([UInt8](repeating: 1, count: 3000)))
         let dir2 = CLI.temporaryFolder()
         let bad = try CLI.run(["data", "import", "cifar10", batches, "--data", dir2])
         #expect(bad.status != 0)

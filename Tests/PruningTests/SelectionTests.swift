@@ -73,6 +73,29 @@ import Testing
         for e in a.entries { #expect(abs(Double(e.kept) - 0.1 * Double(e.count)) <= 5 * (0.09 * Double(e.count)).squareRoot()) }
     }
 
+    /// Double scores rank by their Double values: two scores equal once rounded to Float are not a
+    /// tie, and the tie rules (previous mask, then lower index) still hold for exact Double ties.
+    @Test func doubleScoresRankInDouble() {
+        let a = 1.0, b = 1.0 + 1e-12   // the same Float
+        #expect(Float(a) == Float(b))
+        let s = ScoreSet(doubleEntries: [("w", [2, 3], [a, 3, b, a, -0.0, 0])])
+        #expect(s.entries[0].scores.scalars == [1, 3, 1, 1, 0, 0])
+        #expect(Selection.keepTop(s, k: 2).flat == [0, 1, 1, 0, 0, 0])
+        #expect(Selection.keepTop(s, k: 3).flat == [1, 1, 1, 0, 0, 0])
+        #expect(Selection.keepTop(s, k: 3, previous: Mask(entries: [.init(name: "w", shape: [2, 3], bits: [0, 0, 0, 1, 0, 0])])).flat
+                == [0, 1, 1, 1, 0, 0])
+        #expect(Selection.keepTop(s, k: 5, previous: Mask(entries: [.init(name: "w", shape: [2, 3], bits: [0, 0, 0, 0, 0, 1])])).flat
+                == [1, 1, 1, 1, 0, 1])
+        #expect(Selection.keepTop(s, k: 2, scope: .layerwise).flat == [0, 1, 1, 0, 0, 0])
+        // the Float scores alone see a three-way tie at 1
+        #expect(Selection.keepTop(ScoreSet(entries: s.entries), k: 2).flat == [1, 1, 0, 0, 0, 0])
+        // negation keeps the Double values; editing the Float scores drops them
+        #expect(s.negated().doubleScores == [[-a, -3, -b, -a, 0, -0.0]])
+        var edited = s
+        edited.entries[0].scores = edited.entries[0].scores.map { $0 * 2 }
+        #expect(edited.doubleScores == nil)
+    }
+
     @Test func layerwiseScopeKeepsEachTensorsShare() throws {
         let net = try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8]))
         let m = try Pruner.prune(net, method: .magnitude, data: nil, amount: .density(0.25),
