@@ -63,7 +63,10 @@ struct Bench: ParsableCommand {
             print(String(format: "%-9@ %10.0f img/s (±%.0f%%)  %6.1f GFLOP/s  %4.0f%% of GEMM  SNIP %.4f s  FORCE step %.4f s  peak %5.0f MiB",
                          model, ips, spread * 100, gf, gemm > 0 ? 100 * gf / gemm : 0, snip, force, rss))
             if let f = r["force_60_s"]?.doubleValue, let i = r["iter_snip_60_s"]?.doubleValue {
-                print(String(format: "          FORCE T=60 %.3f s  Iterative SNIP T=60 %.3f s", f, i))
+                print(String(format: "          FORCE T=60 %.3f s  Iterative SNIP T=60 %.3f s (float32)", f, i))
+            }
+            if let f = r["force_60_f64_s"]?.doubleValue, let i = r["iter_snip_60_f64_s"]?.doubleValue {
+                print(String(format: "          FORCE T=60 %.3f s  Iterative SNIP T=60 %.3f s (float64 scores, the default with BatchNorm)", f, i))
             }
         }
         let doc = JSONValue.object([

@@ -30,9 +30,12 @@ struct TrainingBenchmark {
     var snipSeconds: Double
     /// Median seconds of one FORCE step (restore θ0, mask, forward + backward, scores, top-k).
     var forceStepSeconds: Double
-    /// Seconds of whole 60-step FORCE and Iterative SNIP runs (with `fullRuns`).
+    /// Seconds of whole 60-step FORCE and Iterative SNIP runs in float32 (with `fullRuns`).
     var forceRunSeconds: Double?
     var iterSnipRunSeconds: Double?
+    /// The same runs at the default precision, when it resolves to the float64 pass (BatchNorm networks).
+    var forceRunDoubleSeconds: Double?
+    var iterSnipRunDoubleSeconds: Double?
 
     var json: JSONValue {
         .object([
@@ -42,7 +45,9 @@ struct TrainingBenchmark {
             ("snip_s", .double(Self.round4(snipSeconds))), ("force_step_s", .double(Self.round4(forceStepSeconds))),
             ("peak_rss_mib", .double(peakRSSMiB.rounded())),
         ] + (forceRunSeconds.map { [("force_60_s", .double(Self.round4($0)))] } ?? [])
-          + (iterSnipRunSeconds.map { [("iter_snip_60_s", .double(Self.round4($0)))] } ?? []))
+          + (iterSnipRunSeconds.map { [("iter_snip_60_s", .double(Self.round4($0)))] } ?? [])
+          + (forceRunDoubleSeconds.map { [("force_60_f64_s", .double(Self.round4($0)))] } ?? [])
+          + (iterSnipRunDoubleSeconds.map { [("iter_snip_60_f64_s", .double(Self.round4($0)))] } ?? []))
     }
 
     /// Benchmark inputs: MNIST shape for the LeNets, CIFAR shape otherwise.
@@ -83,7 +88,8 @@ struct TrainingBenchmark {
         let runs = settings.quick ? 3 : 5
         let snip = medianSeconds(runs) { _ = Saliency.snip(fresh, data: data) }
         let original = fresh.copy(), work = fresh.copy()
-        let options = IterativePruning.Options(steps: 60)
+        // float32, the same arithmetic as PyTorch's CPU run (the default resolves to float64 on BatchNorm networks)
+        let options = IterativePruning.Options(steps: 60, precision: .single)
         let densities = DensitySchedule.exponential.densities(final: 0.01, steps: 60)
         var mask = Mask.dense(for: original)
         var t = 0
@@ -94,19 +100,25 @@ struct TrainingBenchmark {
             mask = Selection.keepTop(scores, k: DensitySchedule.keptCount(total: mask.total, density: densities[t - 1]),
                                      previous: mask)
         }
-        var forceRun: Double?, iterSnipRun: Double?
+        var runs60: [String: Double] = [:]
         if settings.fullRuns {
-            for method in [PruningMethod.force, .iterSnip] {
-                let t0 = Clock.now
-                _ = try Pruner.prune(fresh, method: method, data: data, amount: .density(0.01), options: PruningOptions(steps: 60))
-                if method == .force { forceRun = Clock.now - t0 } else { iterSnipRun = Clock.now - t0 }
+            let precisions: [ScorePrecision] = ScorePrecision.auto.resolved(for: .force, on: fresh) == .double
+                ? [.single, .double] : [.single]
+            for precision in precisions {
+                for method in [PruningMethod.force, .iterSnip] {
+                    let t0 = Clock.now
+                    _ = try Pruner.prune(fresh, method: method, data: data, amount: .density(0.01),
+                                         options: PruningOptions(steps: 60, precision: precision))
+                    runs60["\(method.rawValue) \(precision.rawValue)"] = Clock.now - t0
+                }
             }
         }
         return TrainingBenchmark(model: model, input: input, batch: settings.batch,
                                  imagesPerSecond: Double(settings.batch) / median, spread: spread,
                                  gflops: gflops, macsPerImage: macs, peakRSSMiB: MachineInfo.peakRSSMiB(),
                                  snipSeconds: snip, forceStepSeconds: forceStep,
-                                 forceRunSeconds: forceRun, iterSnipRunSeconds: iterSnipRun)
+                                 forceRunSeconds: runs60["force single"], iterSnipRunSeconds: runs60["iter_snip single"],
+                                 forceRunDoubleSeconds: runs60["force double"], iterSnipRunDoubleSeconds: runs60["iter_snip double"])
     }
 
     /// Median wall time of `runs` calls after one warm-up call.
