@@ -15,8 +15,21 @@ public enum ParameterRole: Sendable {
 /// them in place, and the network names them (`conv1.weight`) by walking its layers.
 public final class Parameter {
     public var value: Tensor
-    /// Gradient of the loss, accumulated by `backward` until `zeroGradient()`.
-    public var grad: Tensor
+    /// Gradient of the loss, accumulated by `backward` until `zeroGradient()`. Allocated on the
+    /// first write, so that copies of a network that never run backward (θ0 kept for rewinding
+    /// or restoring) cost only their values; reading it before then gives zeros.
+    public var grad: Tensor {
+        get { storedGrad ?? Tensor(zeros: value.shape) }
+        set { storedGrad = newValue }
+        _modify {
+            // moved out so that the yielded tensor is uniquely referenced and updates in place
+            var g = storedGrad ?? Tensor(zeros: value.shape)
+            storedGrad = nil
+            defer { storedGrad = g }
+            yield &g
+        }
+    }
+    private var storedGrad: Tensor?
     public let role: ParameterRole
     /// 1 keeps a weight, 0 prunes it; nil means dense. Only prunable parameters carry one.
     public var mask: Tensor? {
@@ -32,7 +45,6 @@ public final class Parameter {
 
     public init(_ value: Tensor, role: ParameterRole) {
         self.value = value
-        self.grad = Tensor(zeros: value.shape)
         self.role = role
     }
 
@@ -42,7 +54,7 @@ public final class Parameter {
     public var shape: [Int] { value.shape }
 
     public func zeroGradient() {
-        grad.zero()
+        storedGrad?.zero()
         tangentGrad = nil
     }
 

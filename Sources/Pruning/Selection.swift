@@ -51,25 +51,26 @@ public enum Selection {
         guard k > 0 else { return keep }
         guard k < n else { return [UInt8](repeating: 1, count: n) }
         // NaN ranks below everything; −0 + 0 = +0 folds the zeros together
-        let key = scores.map { $0.isNaN ? -Score.infinity : $0 + 0 }
-        var work = key
+        @inline(__always) func key(_ v: Score) -> Score { v.isNaN ? -Score.infinity : v + 0 }
+        var work = scores.map(key)   // the one scratch copy quickselect reorders
         let tau = kthLargest(&work, k)
+        work = []
         var count = 0
-        for i in 0..<n where key[i] > tau {
+        for i in 0..<n where key(scores[i]) > tau {
             keep[i] = 1
             count += 1
         }
         if ties == .all {
-            for i in 0..<n where key[i] == tau { keep[i] = 1 }
+            for i in 0..<n where key(scores[i]) == tau { keep[i] = 1 }
             return keep
         }
         if let prev = previous {
-            for i in 0..<n where count < k && key[i] == tau && prev[i] != 0 {
+            for i in 0..<n where count < k && key(scores[i]) == tau && prev[i] != 0 {
                 keep[i] = 1
                 count += 1
             }
         }
-        for i in 0..<n where count < k && key[i] == tau && keep[i] == 0 {
+        for i in 0..<n where count < k && key(scores[i]) == tau && keep[i] == 0 {
             keep[i] = 1
             count += 1
         }
@@ -77,25 +78,27 @@ public enum Selection {
     }
 
     /// The k-th largest value (1-based) by Hoare-style quickselect; reorders `a`.
-    static func kthLargest<Score: BinaryFloatingPoint>(_ a: inout [Score], _ k: Int) -> Score {
-        var lo = 0, hi = a.count - 1
-        let target = k - 1   // index in descending order
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        while lo < hi {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let pivot = a[lo + Int(state >> 33) % (hi - lo + 1)]
-            var i = lo, j = hi
-            while i <= j {
-                while a[i] > pivot { i += 1 }
-                while a[j] < pivot { j -= 1 }
-                if i <= j {
-                    a.swapAt(i, j)
-                    i += 1
-                    j -= 1
+    static func kthLargest<Score: BinaryFloatingPoint>(_ array: inout [Score], _ k: Int) -> Score {
+        array.withUnsafeMutableBufferPointer { a in   // no bounds or uniqueness checks in the inner loops
+            var lo = 0, hi = a.count - 1
+            let target = k - 1   // index in descending order
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+            while lo < hi {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let pivot = a[lo + Int(state >> 33) % (hi - lo + 1)]
+                var i = lo, j = hi
+                while i <= j {
+                    while a[i] > pivot { i += 1 }
+                    while a[j] < pivot { j -= 1 }
+                    if i <= j {
+                        a.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
                 }
+                if target <= j { hi = j } else if target >= i { lo = i } else { return a[target] }
             }
-            if target <= j { hi = j } else if target >= i { lo = i } else { return a[target] }
+            return a[target]
         }
-        return a[target]
     }
 }

@@ -75,7 +75,7 @@ struct RealDataTests {
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = folder + "/" + name
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 
