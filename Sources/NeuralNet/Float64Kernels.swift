@@ -121,64 +121,6 @@ enum Float64Kernels {
         })
     }
 
-    /// The column matrix of `count` consecutive images at `x` (NCHW): row (c, ki, kj), column
-    /// (image, oh, ow), row stride `ld`, zeros where the window reads padding.
-    static func im2col(_ cols: UnsafeMutablePointer<Double>, ld: Int, from x: UnsafePointer<Double>,
-                       _ g: ConvGeometry, count: Int) {
-        let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
-        let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
-        for j in 0..<count {
-            for c in 0..<g.channels {
-                let plane = x + (j * g.channels + c) * H * W
-                for ki in 0..<kh {
-                    let rows = g.valid(ki, extent: H, outputs: oh)
-                    for kj in 0..<kw {
-                        let columns = g.valid(kj, extent: W, outputs: ow)
-                        let out = cols + ((c * kh + ki) * kw + kj) * ld + j * P
-                        if rows.count < oh || columns.count < ow { out.update(repeating: 0, count: P) }
-                        for y in rows {
-                            let row = out + y * ow
-                            let line = plane + (y * s - g.padding + ki) * W + kj - g.padding
-                            if s == 1 {
-                                (row + columns.lowerBound).update(from: line + columns.lowerBound, count: columns.count)
-                            } else {
-                                for t in columns { row[t] = line[t * s] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Adds a column-matrix gradient into `count` consecutive images at `dx` (the adjoint of `im2col`).
-    static func col2im(_ cols: UnsafePointer<Double>, ld: Int, into dx: UnsafeMutablePointer<Double>,
-                       _ g: ConvGeometry, count: Int) {
-        let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
-        let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
-        for j in 0..<count {
-            for c in 0..<g.channels {
-                let plane = dx + (j * g.channels + c) * H * W
-                for ki in 0..<kh {
-                    let rows = g.valid(ki, extent: H, outputs: oh)
-                    for kj in 0..<kw {
-                        let columns = g.valid(kj, extent: W, outputs: ow)
-                        let src = cols + ((c * kh + ki) * kw + kj) * ld + j * P
-                        for y in rows {
-                            let row = src + y * ow
-                            let line = plane + (y * s - g.padding + ki) * W + kj - g.padding
-                            if s == 1 {
-                                for t in columns { line[t] += row[t] }
-                            } else {
-                                for t in columns { line[t * s] += row[t] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// `[channels, images·positions]` → `[images, channels, positions]`.
     static func scatter(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
                         channels: Int, images: Int, positions: Int) {

@@ -38,7 +38,7 @@ struct Float64Conv {
                         defer { cols.deallocate(); out.deallocate() }
                         plan.forEachChunk(of: lane) { first, count in
                             let n = count * P
-                            Float64Kernels.im2col(cols, ld: n, from: xp + first * plan.imageSize, g, count: count)
+                            Im2col.fill(cols, ld: n, from: xp + first * plan.imageSize, g, count: count)
                             BLAS.dgemmSingleThreaded(m: O, n: n, k: K, wp, lda: K, cols, ldb: n, out, ldc: n)
                             Float64Kernels.scatter(out, into: yp + first * O * P, channels: O, images: count, positions: P)
                         }
@@ -81,14 +81,14 @@ struct Float64Conv {
                                     let n = count * P
                                     Float64Kernels.gather(dyp + first * O * P, into: dyc, channels: O, images: count, positions: P)
                                     if let parts {
-                                        Float64Kernels.im2col(cols, ld: n, from: xp + first * plan.imageSize, plan.g, count: count)
+                                        Im2col.fill(cols, ld: n, from: xp + first * plan.imageSize, plan.g, count: count)
                                         BLAS.dgemmSingleThreaded(transB: true, m: O, n: K, k: n, dyc, lda: n, cols, ldb: n,
                                                                  beta: 1, parts + lane * O * K, ldc: K)
                                     }
                                     if let dxp {
                                         // the column gradient reuses the column buffer
                                         BLAS.dgemmSingleThreaded(transA: true, m: K, n: n, k: O, wp, lda: K, dyc, ldb: n, cols, ldc: n)
-                                        Float64Kernels.col2im(cols, ld: n, into: dxp + first * plan.imageSize, plan.g, count: count)
+                                        Im2col.accumulate(cols, ld: n, into: dxp + first * plan.imageSize, plan.g, count: count)
                                     }
                                 }
                             }

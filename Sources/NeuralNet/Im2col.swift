@@ -32,10 +32,11 @@ extension ConvGeometry {
 /// images). The column matrix is `[patch, images · positions]` with row stride `ld`:
 /// row (c, ki, kj), column (image, oh, ow), so one GEMM covers the whole chunk.
 /// Inner loops are contiguous runs with the padding ranges computed up front, so they vectorise.
+/// Generic so that the float32 engine and `Float64Pass` share one implementation (specialized per type).
 enum Im2col {
     /// Fills `cols` from `count` consecutive images starting at `x` (NCHW).
-    static func fill(_ cols: UnsafeMutablePointer<Float>, ld: Int, from x: UnsafePointer<Float>,
-                     _ g: ConvGeometry, count: Int) {
+    static func fill<Scalar: BinaryFloatingPoint>(_ cols: UnsafeMutablePointer<Scalar>, ld: Int, from x: UnsafePointer<Scalar>,
+                                                  _ g: ConvGeometry, count: Int) {
         let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
         let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
         // "Same" stride-1 convolution: each row of the column matrix is the image plane shifted
@@ -93,8 +94,8 @@ enum Im2col {
     }
 
     /// Adds the column-matrix gradient into `count` consecutive images starting at `dx` (NCHW).
-    static func accumulate(_ cols: UnsafePointer<Float>, ld: Int, into dx: UnsafeMutablePointer<Float>,
-                           _ g: ConvGeometry, count: Int) {
+    static func accumulate<Scalar: BinaryFloatingPoint>(_ cols: UnsafePointer<Scalar>, ld: Int, into dx: UnsafeMutablePointer<Scalar>,
+                                                        _ g: ConvGeometry, count: Int) {
         let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
         let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
         for j in 0..<count {

@@ -1,5 +1,4 @@
 import Glibc
-import Training
 
 extension Loss {
     /// The mean loss and ∂loss/∂logits in Double, for row-major logits `[N, C]` (N = labels.count):
