@@ -3,10 +3,20 @@ SWIFT ?= swift
 RELEASE = -c release
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup peers check-imports build demo test bench clean
 
+# System packages (Debian) the build and the tests need.
 setup:
 	@scripts/setup
+
+# The Python test peers' venv (nbformat for the notebook validator); fails loudly.
+peers:
+	@scripts/peers >/dev/null
+
+# Declared dependencies equal imports, for every target (tests included).
+check-imports:
+	@scripts/check-imports --self-test
+	@scripts/check-imports
 
 build: setup
 	$(SWIFT) build $(RELEASE) --product prunebook
@@ -14,8 +24,13 @@ build: setup
 demo: build
 	$(SWIFT) run $(RELEASE) prunebook run Notebooks/quickstart.prune
 
+# The test process gets the OpenBLAS kernel the program itself would run with (see BLASKernel).
 test: setup
-	$(SWIFT) test $(TESTFLAGS)
+	@scripts/check-imports --self-test
+	@scripts/check-imports
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	core="$$(.build/release/prunebook bench --blas-core-type)" && \
+	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$(scripts/peers)" $(SWIFT) test $(TESTFLAGS) --skip-build
 
 bench: build
 	$(SWIFT) run $(RELEASE) prunebook bench

@@ -2,11 +2,28 @@
 import PackageDescription
 
 /// Prunebook: a notebook-style REPL for pruning neural networks at initialization.
-/// Targets and the direction of their dependencies follow docs/DESIGN.md.
+///
+/// The graph below is the real one: every target declares exactly the modules its files import
+/// (`scripts/check-imports` fails the tests otherwise). Dependencies point down:
+///
+///     Support, JSON, Plot                      nothing of ours
+///     Tensor ← NeuralNet, Datasets ← Training ← Pruning      the engine
+///     PruneScript                              the language only (knows no networks)
+///     Builtins                                 the bridge: engine and figure builtins for PruneScript
+///     Notebook                                 the document model: cells, outputs, files
+///     Session                                  cell execution shared by the REPL, `run`, kernel, sweep
+///     Benchmarks                               what `prunebook bench` measures
+///     PrunebookCLI ← prunebook                 the commands; a thin @main
 let package = Package(
     name: "Prunebook",
     products: [
         .executable(name: "prunebook", targets: ["prunebook"]),
+        // The reusable libraries: their `public` declarations are the API. Targets that only
+        // the program uses (Builtins, Session, Benchmarks, PrunebookCLI) use `package` access.
+        .library(name: "PrunebookEngine", targets: ["Support", "Tensor", "NeuralNet", "Datasets", "Training", "Pruning"]),
+        .library(name: "PruneScript", targets: ["PruneScript"]),
+        .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,33 +37,46 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // Atomic, durable file writes and the one cancellation token.
+        .target(name: "Support"),
         // Strict JSON reading and canonical writing, shared by safetensors headers and notebooks.
         .target(name: "JSON"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "JSON"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "JSON", "Support"]),
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
-        .target(name: "Datasets", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "Training", dependencies: ["NeuralNet", "Datasets"]),
-        .target(name: "Pruning", dependencies: ["Training"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "Support", "Tensor"]),
+        .target(name: "Training", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor"]),
+        .target(name: "Pruning", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "Training"]),
         .target(name: "Plot"),
-        .target(name: "PruneScript", dependencies: ["Pruning", "Plot"]),
-        .target(name: "Notebook", dependencies: ["JSON"]),
+        .target(name: "PruneScript", dependencies: ["Support"]),
+        .target(name: "Builtins", dependencies: [
+            "Datasets", "JSON", "NeuralNet", "Plot", "PruneScript", "Pruning", "Support", "Tensor", "Training",
+        ]),
+        .target(name: "Notebook", dependencies: ["JSON", "Support"]),
+        .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Support", "Tensor"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "Pruning", "Tensor", "Training"]),
         .target(name: "PrunebookCLI", dependencies: [
-            "PruneScript", "Notebook", "CReadline",
+            "Benchmarks", "CReadline", "Datasets", "JSON", "Notebook", "PruneScript", "Session", "Support", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "prunebook", dependencies: ["PrunebookCLI"]),
 
-        // Test support: locating ../shared/golden and reading fixtures.
-        .target(name: "TestSupport", dependencies: ["Tensor", "JSON"], path: "Tests/TestSupport"),
+        // Test support: locating ../shared/golden, reading fixtures, the nbformat validator.
+        .target(name: "TestSupport", dependencies: ["JSON", "Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Training", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "PruningTests", dependencies: ["Pruning", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport", "Training"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "TestSupport", "Training"]),
+        .testTarget(name: "PruningTests", dependencies: ["Datasets", "NeuralNet", "Pruning", "Tensor", "TestSupport", "Training"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
-        .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "TestSupport"], exclude: ["Scripts"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "JSON", "TestSupport"]),
-        .testTarget(name: "PrunebookCLITests", dependencies: ["PrunebookCLI", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PruneScriptTests", dependencies: ["PruneScript", "Support"], exclude: ["Scripts"]),
+        .testTarget(name: "BuiltinsTests", dependencies: [
+            "Builtins", "NeuralNet", "PruneScript", "Pruning", "Tensor", "TestSupport",
+        ]),
+        .testTarget(name: "NotebookTests", dependencies: ["JSON", "Notebook", "Support", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Notebook", "PruneScript", "Session", "Support", "TestSupport"]),
+        .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "TestSupport"],
+                    exclude: ["Fixtures"]),
     ]
 )

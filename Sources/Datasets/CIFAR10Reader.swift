@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// Reader of the CIFAR-10 binary format (Krizhevsky 2009): records of 1 label byte and
@@ -13,7 +14,7 @@ public enum CIFAR10Reader {
     public static func read(path: String, name: String = "cifar10") throws(DatasetError) -> ImageSet {
         let raw: [UInt8]
         do { raw = try FileReader.bytes(atPath: path) } catch {
-            throw DatasetError(path: path, "cannot read: \(error.reason)")
+            throw DatasetError(path: path, error.reason)
         }
         return try parse(raw, path: path, name: name)
     }

@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// Where the standard data files come from, how to check them, and how to install, list and
@@ -129,8 +130,8 @@ public enum DataFiles {
         for split in DataSplit.allCases {
             for f in name.files(split) {
                 let path = folder + "/" + f
-                do { try AtomicFile.write(byName[f] ?? [], to: path) } catch {
-                    throw DatasetError(path: path, "cannot write: \(error.reason)")
+                do { try AtomicFile.write(byName[f] ?? [], to: path, createFolders: true) } catch {
+                    throw DatasetError(path: path, error.reason)
                 }
                 written.append(path)
             }

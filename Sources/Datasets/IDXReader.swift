@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// Reader of the IDX format of MNIST and Fashion-MNIST (LeCun et al.): big-endian magic
@@ -8,7 +9,7 @@ public enum IDXReader {
     public static func read(path: String, rank: Int) throws(DatasetError) -> (dims: [Int], data: [UInt8]) {
         let raw: [UInt8]
         do { raw = try FileReader.bytes(atPath: path) } catch {
-            throw DatasetError(path: path, "cannot read: \(error.reason)")
+            throw DatasetError(path: path, error.reason)
         }
         return try parse(Gzip.isCompressed(raw) ? Gzip.decompress(raw, path: path) : raw, path: path, rank: rank)
     }

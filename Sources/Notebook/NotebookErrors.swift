@@ -33,16 +33,3 @@ public struct NotebookFormatError: Error, Equatable, Sendable, CustomStringConve
         return "\(file ?? "<notebook>"):\(place) \(message)"
     }
 }
-
-/// A file that could not be read or written.
-public struct NotebookFileError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}

@@ -1,3 +1,5 @@
+import Support
+
 /// The file formats a notebook can be read from or written to, by file extension.
 public enum NotebookFormat: String, Sendable, CaseIterable {
     /// A `.prune` percent script.
@@ -16,13 +18,13 @@ public enum NotebookFormat: String, Sendable, CaseIterable {
 
 extension Notebook {
     /// Reads a `.prune` script or an `.ipynb` notebook, by the file's extension.
-    /// Throws `NotebookFileError`, `PercentScriptError` or `NotebookFormatError`.
+    /// Throws `FileError`, `PercentScriptError` or `NotebookFormatError`.
     public static func read(path: String) throws -> Notebook {
         switch NotebookFormat(path: path) {
         case .script: return try PercentScript.read(try AtomicFile.read(path), file: path)
         case .ipynb: return try NotebookReader.ipynb(try AtomicFile.read(path), file: path)
         case .markdown, nil:
-            throw NotebookFileError(path: path, message: "cannot read a notebook from this file; expected a .prune or .ipynb file")
+            throw FileError(path: path, reason: "cannot read a notebook from this file; expected a .prune or .ipynb file")
         }
     }
 
@@ -36,9 +38,9 @@ extension Notebook {
     }
 
     /// Writes the notebook atomically in `format` (by default, the one of `path`'s extension).
-    public func write(to path: String, format: NotebookFormat? = nil, createFolders: Bool = false) throws(NotebookFileError) {
+    public func write(to path: String, format: NotebookFormat? = nil, createFolders: Bool = false) throws(FileError) {
         guard let format = format ?? NotebookFormat(path: path) else {
-            throw NotebookFileError(path: path, message: "unknown notebook format; expected a .prune, .ipynb or .md file")
+            throw FileError(path: path, reason: "unknown notebook format; expected a .prune, .ipynb or .md file")
         }
         try AtomicFile.write(text(format), to: path, createFolders: createFolders)
     }

@@ -1,5 +1,5 @@
 /// How the spread of grouped samples (e.g. several seeds per x) is shown around their mean.
-public enum ErrorKind: String, Sendable {
+public enum ErrorKind: String, Sendable, CaseIterable {
     /// Sample standard deviation (n − 1 denominator).
     case standardDeviation = "sd"
     /// Standard error of the mean: sd / √n.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The type a builtin parameter accepts; checked before the builtin runs.
 public indirect enum ParamType: Sendable, Equatable, CustomStringConvertible {
@@ -110,6 +111,15 @@ public struct Param {
                 unit: String? = nil, doc: String? = nil) {
         self.name = name; self.type = type; self.defaultValue = defaultValue; self.defaultText = defaultText
         self.range = range; self.choices = choices; self.unit = unit; self.doc = doc
+    }
+
+    /// A string parameter whose choices are the raw values of an enum's `allCases`, so help,
+    /// completion and checking follow the Swift type: `Param("ties", TieRule.self, default: .exact)`.
+    /// A nil default makes it required.
+    public init<Choice: CaseIterable & RawRepresentable>(_ name: String, _ choices: Choice.Type, default defaultChoice: Choice?,
+                                                         unit: String? = nil, doc: String? = nil) where Choice.RawValue == String {
+        self.init(name, .string, default: defaultChoice.map { .string($0.rawValue) },
+                  choices: Choice.allCases.map(\.rawValue), unit: unit, doc: doc)
     }
 
     public var isRequired: Bool { defaultValue == nil }
@@ -229,6 +239,14 @@ public struct Arguments {
         guard case .bool(let b) = self[name] else { throw typeError(name, "bool") }
         return b
     }
+    /// A string argument as the enum case with that raw value (the registry checked the choices).
+    public func choice<Choice: RawRepresentable>(_ name: String, as type: Choice.Type) throws -> Choice where Choice.RawValue == String {
+        let text = try string(name)
+        guard let value = Choice(rawValue: text) else {
+            throw error(.value, "argument '\(name)' of \(builtin.name): unknown choice \(quote(text))", argument: name)
+        }
+        return value
+    }
     public func list(_ name: String) throws -> ListStorage {
         guard case .list(let l) = self[name] else { throw typeError(name, "list") }
         return l
@@ -269,7 +287,7 @@ public struct CallContext {
     public func warn(_ message: String) { interpreter.emit(.warning(message)) }
     /// Emits a figure or other rich output.
     public func display(_ item: DisplayItem) { interpreter.emit(.display(item)) }
-    public var cancellation: any CancellationFlag { interpreter.cancellation }
+    public var cancellation: CancellationToken { interpreter.cancellation }
     public var isCancelled: Bool { interpreter.cancellation.isCancelled }
     /// Throws `Interrupted` if Ctrl-C was pressed: call between batches.
     public func checkCancelled() throws {

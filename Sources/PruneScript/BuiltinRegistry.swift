@@ -60,6 +60,14 @@ public struct BuiltinRegistry {
         table[function]?.argumentNames ?? []
     }
 
+    /// Every string choice of `function`'s parameters (model names for `model`, methods for
+    /// `prune`…), in declaration order without repeats, for completion inside a string.
+    public func stringChoices(of function: String) -> [String] {
+        guard let b = table[function] else { return [] }
+        var seen = Set<String>()
+        return (b.positional + b.named).flatMap { $0.choices ?? [] }.filter { seen.insert($0).inserted }
+    }
+
     /// What `help()` prints: every builtin with its one-line doc.
     public var index: String {
         let sorted = all.sorted { $0.name < $1.name }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Output produced while a cell runs, in order.
 public enum OutputEvent: Sendable, Equatable {
@@ -59,7 +60,7 @@ public final class Interpreter {
 
     public private(set) var builtins: BuiltinRegistry
     public var limits: Limits
-    public let cancellation: any CancellationFlag
+    public let cancellation: CancellationToken
     /// The session seed (`seed(n)`); engine builtins read it through `CallContext.seed`.
     public var seed: UInt64 = 0
     /// Live output sink (e.g. the REPL echoing prints during a long cell). Every event
@@ -74,7 +75,7 @@ public final class Interpreter {
     private var steps = 0
 
     public init(builtins: BuiltinRegistry = .core, limits: Limits = Limits(),
-                cancellation: any CancellationFlag = ScriptCancellation()) {
+                cancellation: CancellationToken = CancellationToken()) {
         self.builtins = builtins
         self.limits = limits
         self.cancellation = cancellation
@@ -349,6 +350,7 @@ public final class Interpreter {
     }
 
     private func unary(_ op: UnaryOp, _ v: Value, _ loc: SourceLocation, _ operand: Expr) throws -> Value {
+        if case .handle(let h) = v, let result = try located(loc, { try h.apply(op) }) { return result }
         switch (op, v) {
         case (.negate, .number(let x)): return .number(-x)
         case (.not, .bool(let b)): return .bool(!b)
@@ -360,6 +362,7 @@ public final class Interpreter {
     }
 
     func binary(_ op: BinaryOp, _ a: Value, _ b: Value, _ loc: SourceLocation) throws -> Value {
+        if op != .equal && op != .notEqual, let result = try handleOperator(op, a, b, loc) { return result }
         switch (op, a, b) {
         case (.add, .number(let x), .number(let y)): return .number(x + y)
         case (.subtract, .number(let x), .number(let y)): return .number(x - y)
@@ -399,6 +402,13 @@ public final class Interpreter {
             throw ScriptError(.type, "'\(op.rawValue)': expected \(expected), got \(a.typeName) and \(b.typeName)",
                               at: loc, length: op.rawValue.count, hint: hint)
         }
+    }
+
+    /// The handle-operator hook: the left handle first, then the right one.
+    private func handleOperator(_ op: BinaryOp, _ a: Value, _ b: Value, _ loc: SourceLocation) throws -> Value? {
+        if case .handle(let h) = a, let result = try located(loc, { try h.apply(op, b, selfIsLeft: true) }) { return result }
+        if case .handle(let h) = b, let result = try located(loc, { try h.apply(op, a, selfIsLeft: false) }) { return result }
+        return nil
     }
 
     private func isNaNPair(_ a: Value, _ b: Value) -> Bool {

@@ -1,5 +1,7 @@
-// PruneScript core: a map of this module (pure Swift + Foundation; engine builtins are
-// added from other files through `BuiltinRegistry`).
+// PruneScript, the language only: a map of this module (Swift, Foundation and Support's
+// cancellation token; it knows no neural networks). Engine builtins live in the Builtins
+// target and are added through `BuiltinRegistry`; engine values are `ScriptHandle`s, whose
+// operators (`+`, `*`… on score sets, masks) come through `ScriptHandle.apply`.
 //
 //   SourceLocation.swift  cell / line / column
 //   Token.swift           token kinds and tokens (strings carry interpolation parts)
@@ -15,7 +17,6 @@
 //   CoreBuiltins.swift    engine-free builtins
 //   Completeness.swift    `isComplete(source)` for the REPL
 //   Suggest.swift         "did you mean" by Damerau-Levenshtein distance
-//   Cancellation.swift    `CancellationFlag`, `ScriptCancellation`
 //   LargeStack.swift      cells parse and run on a thread with a 256 MB stack
 //
 // The language in brief:

@@ -39,7 +39,7 @@ public enum Suggest {
     }
 
     /// `did you mean 'x'?` or nil.
-    static func hint(for name: String, in candidates: some Sequence<String>) -> String? {
+    public static func hint(for name: String, in candidates: some Sequence<String>) -> String? {
         closest(to: name, in: candidates).map { "did you mean '\($0)'?" }
     }
 }

@@ -15,6 +15,13 @@ public protocol ScriptHandle: AnyObject {
     func setField(_ name: String, to value: Value) throws
     /// A rich display (e.g. a figure's SVG) shown when the handle is a cell's result.
     var displayItem: DisplayItem? { get }
+    /// The handle-operator hook: `self op other` when `selfIsLeft`, else `other op self`, for an
+    /// operator the engine defines on this kind of value (`+` on score sets, `*` on masks…).
+    /// nil when it defines none, and the interpreter reports its usual TypeError. `==` and `!=`
+    /// never come here: handles compare by identity. Errors without a location get the operator's.
+    func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value?
+    /// `-self` (or `not self`) when the engine defines it; nil otherwise.
+    func apply(_ op: UnaryOp) throws -> Value?
 }
 
 extension ScriptHandle {
@@ -24,6 +31,8 @@ extension ScriptHandle {
         throw ScriptError(.type, "cannot set field '\(name)' of a \(typeName)")
     }
     public var displayItem: DisplayItem? { nil }
+    public func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value? { nil }
+    public func apply(_ op: UnaryOp) throws -> Value? { nil }
 }
 
 /// Something for the notebook to show besides text: the CLI turns these into outputs.
@@ -323,7 +332,7 @@ func isIdentifier(_ s: String) -> Bool {
 func formatKey(_ k: String) -> String { isIdentifier(k) ? k : quote(k) }
 
 /// `d` as an Int when it is a whole number within ±2^53 (never traps).
-func exactInt(_ d: Double) -> Int? {
+public func exactInt(_ d: Double) -> Int? {
     guard d.isFinite, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else { return nil }
     return Int(d)
 }

@@ -1,9 +1,8 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import JSON
-import NeuralNet
-import Tensor
-import Training
+import Support
 
 /// `prunebook bench`: training-step throughput per zoo model beside the machine's GEMM ceiling.
 struct Bench: ParsableCommand {
@@ -25,19 +24,26 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time whole 60-step FORCE and Iterative SNIP runs.")
     var fullRuns = false
 
+    @Flag(help: ArgumentHelp("Print the OpenBLAS kernel this process runs with when it chose one itself (OPENBLAS_CORETYPE), for `make test`.", visibility: .private))
+    var blasCoreType = false
+
     @Option(help: ArgumentHelp("Run one model in this process (used for the per-model child processes).", visibility: .private))
     var child: String?
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        for m in modelList where !ModelZoo.names.contains(m) {
-            throw ValidationError("unknown model '\(m)' in --models; known: \(ModelZoo.names.joined(separator: ", "))")
+        for m in modelList where !TrainingBenchmark.modelNames.contains(m) {
+            throw ValidationError("unknown model '\(m)' in --models; known: \(TrainingBenchmark.modelNames.joined(separator: ", "))")
         }
     }
 
     var modelList: [String] { models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
+        if blasCoreType {
+            print(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "")
+            return
+        }
         let settings = BenchmarkSettings(batch: batch, quick: quick, fullRuns: fullRuns)
         if let child {
             // child mode: one model, one JSON line on stdout
@@ -48,7 +54,7 @@ struct Bench: ParsableCommand {
         let machine = MachineInfo.current()
         let idle = MachineInfo.waitForIdle(maxSeconds: quick ? 5 : 30)
         let gemm = GemmCeiling.measure(n: 1024, seconds: quick ? 0.5 : 2)
-        print("machine: \(machine.cpu), \(machine.cores) cores, \(BLAS.threads) BLAS threads, core \(BLAS.coreName)")
+        print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.blasThreads) BLAS threads, core \(machine.blasCore)")
         print(String(format: "GEMM ceiling (sgemm n=1024): %.1f GFLOP/s%@", gemm,
                      idle ? "" : "  [machine was busy: numbers are lower bounds]"))
         var results: [JSONValue] = []
@@ -71,8 +77,8 @@ struct Bench: ParsableCommand {
         }
         let doc = JSONValue.object([
             ("machine", .object([
-                ("cpu", .string(machine.cpu)), ("cores", .int(machine.cores)), ("threads", .int(BLAS.threads)),
-                ("blas_core", .string(BLAS.coreName)), ("gemm_gflops", .double(gemm)), ("idle", .bool(idle)),
+                ("cpu", .string(machine.cpu)), ("cores", .int(machine.cores)), ("threads", .int(machine.blasThreads)),
+                ("blas_core", .string(machine.blasCore)), ("gemm_gflops", .double(gemm)), ("idle", .bool(idle)),
             ])),
             ("results", .array(results.map { r in
                 let fraction = gemm > 0 ? (r["train_gflops"]?.doubleValue ?? 0) / gemm : 0
@@ -80,7 +86,7 @@ struct Bench: ParsableCommand {
             })),
         ])
         if let json {
-            try AtomicFile.write(JSONWriter.canonical(doc, indent: 2) + "\n", to: json)
+            try AtomicFile.write(JSONWriter.canonical(doc, indent: 2) + "\n", to: json, createFolders: true)
             print("wrote \(json)")
         }
     }

@@ -4,6 +4,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Support
 import Tensor
 
 /// `prunebook data list | import | fetch`: the data sets on this machine.

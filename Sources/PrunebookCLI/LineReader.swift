@@ -2,7 +2,7 @@
 import Foundation
 @preconcurrency import Glibc
 import Synchronization
-import Training
+import Support
 
 /// Where the REPL's input lines come from: GNU readline on a terminal (editing, history, Ctrl-R,
 /// tab completion), plain `readLine()` otherwise, so piped input is read without prompts or echo.

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Session
+import Tensor
 
 /// The `prunebook` command: a notebook-style REPL for pruning at initialization, and its tools.
-public struct Prunebook: ParsableCommand {
-    public static let version = "0.1.0"
+package struct Prunebook: ParsableCommand {
+    package static let version = PrunebookVersion.current
 
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "prunebook",
         abstract: "Prune neural networks at initialization, at a prompt or from a script.",
         version: version,
@@ -13,5 +15,14 @@ public struct Prunebook: ParsableCommand {
         defaultSubcommand: ReplCommand.self
     )
 
-    public init() {}
+    package init() {}
+}
+
+extension Prunebook {
+    /// The program's entry point: first gives OpenBLAS the right kernels where it did not
+    /// recognise the CPU (see `BLASKernel`), then runs the command line.
+    package static func start() {
+        BLASKernel.relaunchWithPreferredKernel()
+        main()
+    }
 }

@@ -1,8 +1,7 @@
-import Datasets
 import Foundation
-import NeuralNet
 import Notebook
 import PruneScript
+import Session
 
 /// The interactive session behind `prunebook` / `prunebook repl`.
 ///
@@ -41,21 +40,7 @@ final class Repl {
         session = NotebookSession(figures: figures, cancellation: Interrupt.token,
                                   showProgress: interactive && isatty(STDERR_FILENO) != 0, dataDirectory: dataDirectory)
         self.recordPath = recordPath
-        let interpreter = session.interpreter
-        let completion = Completion(
-            builtins: { interpreter.builtins.names },
-            namedArguments: { interpreter.builtins.namedArguments(of: $0) },
-            variables: { interpreter.globalNames },
-            fields: { name in
-                switch interpreter.global(name) {
-                case .record(let r)?: return r.keys
-                case .handle(let h)?: return h.fieldNames
-                default: return []
-                }
-            },
-            models: ModelZoo.names,
-            datasets: DatasetName.allCases.map(\.rawValue),
-            commands: Repl.commands.map(\.name))
+        let completion = Completion(interpreter: session.interpreter, commands: Repl.commands.map(\.name))
         reader = LineReader(historyPath: historyPath) { word, line in completion.complete(word: word, line: line) }
         session.onEvent = { [unowned self] event in self.show(event) }
     }
@@ -64,7 +49,7 @@ final class Repl {
     func run() -> Int32 {
         Interrupt.install()
         if interactive {
-            Terminal.out("Prunebook \(Prunebook.version): PruneScript at a prompt. :help lists commands, Ctrl-D quits.\n")
+            Terminal.out("Prunebook \(PrunebookVersion.current): PruneScript at a prompt. :help lists commands, Ctrl-D quits.\n")
         }
         loop: while true {
             let primary = "In [\(session.executionCount + 1)]: "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Session
 
 /// `prunebook` / `prunebook repl [--record FILE.ipynb]`: the interactive session.
 struct ReplCommand: ParsableCommand {
@@ -10,11 +11,7 @@ struct ReplCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the session's transcript here when it ends (.ipynb, .md or .prune).", valueName: "file"))
     var record: String?
 
-    @Option(help: ArgumentHelp("Folder for figures.", valueName: "dir"))
-    var plots: String = "Plots"
-
-    @Option(name: .customLong("data"), help: ArgumentHelp("Data folder (default: $PRUNEBOOK_DATA, else ~/.prunebook/data).", valueName: "dir"))
-    var dataFolder: String?
+    @OptionGroup var session: SessionOptions
 
     /// `~/.prunebook_history` (from `$HOME`).
     static var historyPath: String? {
@@ -23,7 +20,7 @@ struct ReplCommand: ParsableCommand {
     }
 
     func run() throws {
-        let repl = Repl(recordPath: record, plots: plots, dataDirectory: dataFolder, historyPath: ReplCommand.historyPath)
+        let repl = Repl(recordPath: record, plots: session.plots, dataDirectory: session.dataFolder, historyPath: ReplCommand.historyPath)
         let status = repl.run()
         if status != 0 { throw ExitCode(status) }
     }

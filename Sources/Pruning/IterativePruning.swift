@@ -1,4 +1,5 @@
 import NeuralNet
+import Support
 import Tensor
 import Training
 

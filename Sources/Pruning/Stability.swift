@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import Support
 import Tensor
 import Training
 

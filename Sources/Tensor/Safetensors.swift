@@ -1,4 +1,5 @@
 import JSON
+import Support
 
 /// Element types of the safetensors format that Prunebook reads and writes.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
@@ -54,7 +55,7 @@ public struct SafetensorsFile: Sendable {
     public init(path: String) throws(SafetensorsError) {
         let bytes: [UInt8]
         do { bytes = try FileReader.bytes(atPath: path) } catch {
-            throw SafetensorsError(path: path, message: "cannot read: \(error.reason)")
+            throw SafetensorsError(path: path, message: error.reason)
         }
         try self.init(bytes: bytes, path: path)
     }
@@ -282,8 +283,8 @@ public enum SafetensorsWriter {
     /// Writes `items` to `path` atomically (temporary file, then rename), creating parent folders.
     public static func write(_ items: [SafetensorsItem], metadata: [String: String] = [:], to path: String) throws(SafetensorsError) {
         let bytes = try encode(items, metadata: metadata)
-        do { try AtomicFile.write(bytes, to: path) } catch {
-            throw SafetensorsError(path: path, message: "cannot write: \(error.reason)")
+        do { try AtomicFile.write(bytes, to: path, createFolders: true) } catch {
+            throw SafetensorsError(path: path, message: error.reason)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Glibc
 import NeuralNet
+import Support
 import Tensor
 
 /// The training loop: minibatch SGD on a network in place, masks kept (pruned weights stay

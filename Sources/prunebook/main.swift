@@ -1,3 +1,3 @@
 import PrunebookCLI
 
-Prunebook.main()
+Prunebook.start()

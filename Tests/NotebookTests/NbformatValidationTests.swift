@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Support
 import TestSupport
 import Testing
 @testable import Notebook
@@ -32,14 +33,14 @@ func validationNotebooks() throws -> [String: Notebook] {
 
 @Test func notebooksPassTheStrictNbformatValidator() throws {
     guard let python = NbValidator.python() else {
-        print("skipped nbformat validation: no python3 with nbformat (pip install nbformat; set PRUNEBOOK_NB_PYTHON)")
+        try NbValidator.unavailable()
         return
     }
     guard let validator = NbValidator.script() else {
-        print("skipped nbformat validation: validate_nb.py not found (set PRUNEBOOK_VALIDATE_NB)")
+        try NbValidator.unavailable()
         return
     }
-    let dir = try makeTempFolder()
+    let dir = temporaryFolder("nbtests")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var files: [String] = []
     for (name, nb) in try validationNotebooks().sorted(by: { $0.key < $1.key }) {

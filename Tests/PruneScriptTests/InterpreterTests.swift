@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PruneScript
+import Support
 
 @Test func sessionKeepsGlobalsAcrossCells() {
     let s = Interpreter()
@@ -109,7 +110,7 @@ import Testing
 }
 
 @Test func cancellationInterruptsRunawayLoops() async throws {
-    let token = ScriptCancellation()
+    let token = CancellationToken()
     let s = Interpreter(cancellation: token)
     let box = ResultBox(s)
     let thread = Thread { box.result = box.session.run("n = 0\nwhile true { n += 1 }", cell: 1).error }
@@ -124,7 +125,7 @@ import Testing
 }
 
 @Test func cancellationStopsRecursionAndBuiltinCallbacks() {
-    let token = ScriptCancellation()
+    let token = CancellationToken()
     let s = Interpreter(cancellation: token)
     s.register(Builtin("cancel_now", doc: "test") { args in args.context.cancellation.cancel(); return .null })
     #expect(s.run("cancel_now(); for i in 0..10 { }", cell: 1).error?.kind == .interrupted)

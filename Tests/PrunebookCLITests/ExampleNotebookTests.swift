@@ -46,7 +46,7 @@ import Testing
 
     static func validate(_ files: [String]) throws {
         guard let python = NbValidator.python(), let validator = NbValidator.script() else {
-            print("skipped nbformat validation: no python3 with nbformat (set PRUNEBOOK_NB_PYTHON)")
+            try NbValidator.unavailable()
             return
         }
         let r = try NbValidator.run(python, [validator, "--canonical"] + files)

@@ -221,11 +221,11 @@ import Testing
 
     @Test func producedNotebooksPassTheStrictValidator() throws {
         guard let python = NbValidator.python() else {
-            print("skipped nbformat validation: no python3 with nbformat (set PRUNEBOOK_NB_PYTHON)")
+            try NbValidator.unavailable()
             return
         }
         guard let validator = NbValidator.script() else {
-            print("skipped nbformat validation: validate_nb.py not found (set PRUNEBOOK_VALIDATE_NB)")
+            try NbValidator.unavailable()
             return
         }
         let dir = try Self.folder(with: "sample.prune", "failing.prune", "figures.prune")

@@ -67,3 +67,14 @@ import Testing
         #expect(BLAS.threads >= 1)
     }
 }
+
+@Test func blasKernelChoiceForUnrecognisedCPUs() {
+    let avx512: Set<String> = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+    #expect(BLASKernel.preferredCoreType(current: "Prescott", cpuFlags: avx512.union(["avx512_bf16"])) == "Cooperlake")
+    #expect(BLASKernel.preferredCoreType(current: "Prescott", cpuFlags: avx512) == "SkylakeX")
+    #expect(BLASKernel.preferredCoreType(current: "Nehalem", cpuFlags: ["sse4_2", "avx", "avx2", "fma"]) == "Haswell")
+    // a CPU without FMA keeps the generic kernel; a recognised CPU keeps OpenBLAS's own choice
+    #expect(BLASKernel.preferredCoreType(current: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+    #expect(BLASKernel.preferredCoreType(current: "Zen", cpuFlags: avx512) == nil)
+    #expect(BLASKernel.preferredCoreType(current: "Haswell", cpuFlags: avx512) == nil)
+}

@@ -75,3 +75,10 @@ public struct FixtureError: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
 }
+
+/// A new empty folder under the system's temporary directory (the caller removes it).
+public func temporaryFolder(_ prefix: String = "pb-test") -> String {
+    let f = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
+    return f
+}

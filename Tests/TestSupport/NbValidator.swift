@@ -19,6 +19,24 @@ public enum NbValidator {
         }
     }
 
+    /// A peer that `make test` installs is missing: the validator, or a Python with nbformat.
+    public struct MissingPeer: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// When no validator can run: throws under `make test` and CI (which set
+    /// `PRUNEBOOK_NB_PYTHON` to the peers' venv, so a broken venv fails loudly); otherwise prints
+    /// why the check is skipped (a bare `swift test` on a machine without nbformat).
+    public static func unavailable() throws {
+        let env = ProcessInfo.processInfo.environment
+        let reason = python() == nil ? "no python3 with nbformat and jsonschema" : "no validate_nb.py (../shared/tools)"
+        if let set = env["PRUNEBOOK_NB_PYTHON"], !set.isEmpty {
+            throw MissingPeer(description: "nbformat validation cannot run: \(reason) (PRUNEBOOK_NB_PYTHON=\(set)); run scripts/peers")
+        }
+        if env["CI"] == "true" { throw MissingPeer(description: "nbformat validation cannot run in CI: \(reason)") }
+        print("skipped nbformat validation: \(reason) (make test installs it; or set PRUNEBOOK_NB_PYTHON)")
+    }
+
     /// `PRUNEBOOK_VALIDATE_NB`, else `../shared/tools/validate_nb.py` beside this checkout.
     public static func script() -> String? {
         let env = ProcessInfo.processInfo.environment

@@ -1,5 +1,6 @@
 import Datasets
 import NeuralNet
+import Support
 import Tensor
 import Testing
 import Training

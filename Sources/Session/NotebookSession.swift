@@ -1,13 +1,15 @@
-import Foundation
+import Builtins
 import JSON
 import Notebook
 import PruneScript
+import Support
 import Tensor
-import Training
 
 /// A PruneScript session recorded as a notebook: runs code cells, numbers them 1, 2, 3… like
 /// Jupyter's execution counts, and turns what they produce into notebook outputs. Shared by
-/// `prunebook run` (replaying a script's cells) and the REPL (appending typed cells).
+/// `prunebook run` (replaying a script's cells, see `replay`), the REPL (appending typed cells),
+/// and the kernel and the sweep after them: the same cell gives the same outputs through every
+/// front end.
 ///
 /// Outputs: printed text → `stream` stdout; warnings → `stream` stderr; the cell's value →
 /// `execute_result` (its `repr`; none for `nil`, a hidden result, or a figure handle, which
@@ -15,9 +17,9 @@ import Training
 /// `FigureWriter` and recorded as `display_data` (SVG, a `text/plain` fallback, and the
 /// relative link for the Markdown transcript); an error → `error` with the rendered
 /// traceback (message with cell, line and column, the source line, a caret, the hint).
-final class NotebookSession {
+package final class NotebookSession {
     /// What the session reports while a cell runs (the REPL prints these live).
-    enum Event {
+    package enum Event {
         case stdout(String)
         case warning(String)
         /// A figure was written to `path`.
@@ -26,22 +28,22 @@ final class NotebookSession {
         case text(String)
     }
 
-    let interpreter: Interpreter
-    let settings: EngineSettings
-    var notebook: Notebook
-    var figures: FigureWriter
+    package let interpreter: Interpreter
+    package let settings: EngineSettings
+    package var notebook: Notebook
+    package var figures: FigureWriter
     /// The execution count of the last cell run (0 before the first).
-    private(set) var executionCount = 0
+    package private(set) var executionCount = 0
     /// Receives events as they happen (on the interpreter's thread, while the caller waits).
-    var onEvent: ((Event) -> Void)?
+    package var onEvent: ((Event) -> Void)?
     /// Parameter overrides to record in the metadata (`-p name=value`).
-    var parameters: [String: JSONValue] = [:]
+    package var parameters: [String: JSONValue] = [:]
 
     /// The cell being run and its figure counter; nil between cells.
     private var current: (index: Int, count: Int, figures: Int)?
 
     /// A session over `notebook` (its outputs are kept until a cell re-runs).
-    init(notebook: Notebook = Notebook(), figures: FigureWriter, cancellation: CancellationToken,
+    package init(notebook: Notebook = Notebook(), figures: FigureWriter, cancellation: CancellationToken,
          showProgress: Bool = false, dataDirectory: String? = nil) {
         self.notebook = notebook
         self.figures = figures
@@ -53,7 +55,7 @@ final class NotebookSession {
     /// Runs the code cell at `index` of the notebook as the next execution count and records
     /// its outputs in that cell. A `#| seed: n` option sets the session seed first.
     @discardableResult
-    func run(cellAt index: Int) -> CellResult {
+    package func run(cellAt index: Int) -> CellResult {
         executionCount += 1
         let count = executionCount
         notebook.cells[index].outputs = []
@@ -73,24 +75,24 @@ final class NotebookSession {
 
     /// Appends `source` as a new code cell (the REPL) and runs it.
     @discardableResult
-    func append(_ source: String) -> CellResult {
+    package func append(_ source: String) -> CellResult {
         run(cellAt: notebook.appendCode(source))
     }
 
     /// The notebook with Prunebook's metadata: version, the session seed, the parameters and
     /// the BLAS kernel.
-    var transcript: Notebook {
+    package var transcript: Notebook {
         var nb = notebook
-        nb.metadata.prunebook = PrunebookMetadata(version: Prunebook.version, seed: Int(clamping: interpreter.seed),
+        nb.metadata.prunebook = PrunebookMetadata(version: PrunebookVersion.current, seed: Int(clamping: interpreter.seed),
                                                   parameters: parameters, blasCore: BLAS.coreName)
         return nb
     }
 
     /// Forgets every variable (keeps the recording and the numbering).
-    func resetVariables() { interpreter.reset() }
+    package func resetVariables() { interpreter.reset() }
 
     /// A figure handle's result is not shown as text: its display already is the output.
-    static func isFigure(_ value: Value) -> Bool {
+    package static func isFigure(_ value: Value) -> Bool {
         if case .handle(let h) = value, h.typeName == "figure" { return true }
         return false
     }
@@ -103,7 +105,7 @@ final class NotebookSession {
     }
 
     /// The rendered error text (all syntax errors when the cell did not parse).
-    func render(_ result: CellResult) -> String? {
+    package func render(_ result: CellResult) -> String? {
         guard let error = result.error else { return nil }
         let errors = result.syntaxErrors.isEmpty ? [error] : result.syntaxErrors
         return errors.map { interpreter.render($0) }.joined(separator: "\n")

@@ -1,10 +1,11 @@
+@testable import Builtins
 import Foundation
 import NeuralNet
+import PruneScript
 import Pruning
 import Tensor
 import TestSupport
 import Testing
-@testable import PruneScript
 
 /// The engine builtins through the interpreter: the acceptance script against the PyTorch
 /// fixtures, training, figures, files, and the errors a newcomer meets first.

@@ -1,5 +1,5 @@
 import Foundation
-import Notebook
+import Support
 
 /// Writes the SVG figures cells display into the figures folder (`Plots/` or `--plots`),
 /// atomically, and says how a transcript should link them.
@@ -7,33 +7,39 @@ import Notebook
 /// Naming: a figure with a name (`plot(file: "a/b.svg")`) goes to `<folder>/<name>`, with
 /// `.svg` appended when the name has no extension; an unnamed one is
 /// `<folder>/<notebook>-<cell>-<n>.svg`, `n` counting the cell's unnamed figures from 1.
-struct FigureWriter {
+package struct FigureWriter {
+    package init(folder: String, notebookName: String, transcriptFolder: String) {
+        self.folder = folder
+        self.notebookName = notebookName
+        self.transcriptFolder = transcriptFolder
+    }
+
     /// The figures folder as given (relative to the current directory, or absolute).
-    let folder: String
+    package let folder: String
     /// The notebook's base name, for unnamed figures.
-    let notebookName: String
+    package let notebookName: String
     /// The folder the Markdown transcript is written to; links are relative to it.
-    let transcriptFolder: String
+    package let transcriptFolder: String
 
     /// A figure on disk: where it was written and how the transcript links it.
-    struct Written: Equatable {
+    package struct Written: Equatable {
         /// The path written (as the user would type it: relative when the folder is).
-        var path: String
+        package var path: String
         /// The path relative to the transcript's folder (never absolute unless it must be).
-        var link: String
+        package var link: String
         /// The name inside the figures folder, e.g. `demo-2-1.svg`.
-        var name: String
+        package var name: String
     }
 
     /// The file name for a figure: `name` when given, else `<notebook>-<cell>-<n>.svg`.
-    func fileName(named name: String?, cell: Int, index: Int) -> String {
+    package func fileName(named name: String?, cell: Int, index: Int) -> String {
         guard let name, !name.isEmpty else { return "\(notebookName)-\(cell)-\(index).svg" }
         let last = name.split(separator: "/").last.map(String.init) ?? name
         return last.contains(".") ? name : name + ".svg"
     }
 
     /// Writes `svg` for cell `cell` (its execution count); `index` numbers unnamed figures.
-    func write(_ svg: String, named name: String?, cell: Int, index: Int) throws -> Written {
+    package func write(_ svg: String, named name: String?, cell: Int, index: Int) throws -> Written {
         let file = fileName(named: name, cell: cell, index: index)
         let path = file.hasPrefix("/") ? file : FigureWriter.join(folder, file)
         try AtomicFile.write(svg, to: path, createFolders: true)
@@ -41,14 +47,14 @@ struct FigureWriter {
     }
 
     /// `a/b` from `a` and `b`, without doubling slashes; "" and "." folders vanish.
-    static func join(_ folder: String, _ name: String) -> String {
+    package static func join(_ folder: String, _ name: String) -> String {
         if folder.isEmpty || folder == "." { return name }
         return folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
     /// `target` relative to the folder `base` (both relative to the current directory or
     /// absolute), e.g. from `Notebooks` to `Plots/x.svg` is `../Plots/x.svg`.
-    static func relativePath(from base: String, to target: String) -> String {
+    package static func relativePath(from base: String, to target: String) -> String {
         let b = components(absolute(base)), t = components(absolute(target))
         var common = 0
         while common < b.count, common < t.count - 1, b[common] == t[common] { common += 1 }
@@ -57,7 +63,7 @@ struct FigureWriter {
     }
 
     /// An absolute, standardized path (`..` and `.` resolved, no symlinks followed).
-    static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : join(FileManager.default.currentDirectoryPath, path)
         return URL(fileURLWithPath: full).standardized.path
     }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import PruneScript
 import Pruning
 import Training
 
@@ -16,7 +17,7 @@ extension BuiltinRegistry {
         Param("wd", .number, default: .number(5e-4), range: .atLeast(0), unit: "weight decay (L2, on every parameter)"),
         Param("nesterov", .bool, default: .bool(false)),
         Param("batch", .integer, default: .number(128), range: .atLeast(1)),
-        Param("schedule", .string, default: .string("constant"), choices: ["constant", "cosine", "step", "multistep"]),
+        Param("schedule", LearningRateScheduleChoice.self, default: .constant),
         Param("milestones", .list, default: .null, defaultText: "[]", doc: "epochs at which step / multistep multiply the rate by gamma"),
         Param("gamma", .number, default: .number(0.1), range: .greaterThan(0)),
         Param("warmup", .integer, default: .number(0), range: .atLeast(0), unit: "iterations of linear warm-up"),
@@ -35,11 +36,11 @@ extension BuiltinRegistry {
             }
         }
         let schedule: LearningRateSchedule
-        switch try args.string("schedule") {
-        case "cosine": schedule = .cosine
-        case "step": schedule = .step(every: milestones.first ?? 30, gamma: try args.number("gamma"))
-        case "multistep": schedule = .multiStep(milestones: milestones, gamma: try args.number("gamma"))
-        default: schedule = .constant
+        switch try args.choice("schedule", as: LearningRateScheduleChoice.self) {
+        case .cosine: schedule = .cosine
+        case .step: schedule = .step(every: milestones.first ?? 30, gamma: try args.number("gamma"))
+        case .multistep: schedule = .multiStep(milestones: milestones, gamma: try args.number("gamma"))
+        case .constant: schedule = .constant
         }
         return TrainingOptions(epochs: try args.int("epochs"), steps: args.has("steps") ? try args.int("steps") : nil,
                                batchSize: try args.int("batch"), learningRate: try args.number("lr"),
@@ -62,8 +63,6 @@ extension BuiltinRegistry {
         settings.showProgress ? ConsoleProgress(interactive: true, write: settings.progressSink) : nil
     }
 
-    static func token(_ args: Arguments) -> CancellationToken? { args.context.cancellation as? CancellationToken }
-
     static func checkFits(_ net: Network, _ data: DataHandle, _ args: Arguments) throws {
         if let shape = data.inputShape, shape != net.inputShape {
             throw args.error(.value, "\(net.architecture) takes inputs \(net.inputShape.map(String.init).joined(separator: "×")), "
@@ -85,7 +84,7 @@ extension BuiltinRegistry {
                 try args.handle("mask", as: MaskHandle.self).mask.apply(to: net)
             }
             let run = try Trainer.train(net, train: train, test: data.test, normalization: data.normalization,
-                                        options: try Self.recipe(args), progress: Self.progress(settings), cancel: Self.token(args))
+                                        options: try Self.recipe(args), progress: Self.progress(settings), cancel: args.context.cancellation)
             if run.cancelled { throw args.error(.interrupted, "Interrupted after \(run.steps) training steps") }
             let result = try args.bool("in_place") ? model : ModelHandle(net, name: model.name)
             return .record(RecordStorage([

@@ -1,15 +1,18 @@
 import Foundation
+import PruneScript
 
 /// Tab completion for the REPL, independent of readline so it can be tested.
 ///
 /// What is offered, by context (the current line up to the cursor):
 /// - `:he` → REPL commands; `:help pr` → builtins; `:run No` (also `:save`, `:export`) → paths;
 /// - `?pri` → builtins and variables;
-/// - inside a string → model names, data set names and file paths (folders end in `/`);
+/// - inside a string → the string choices of the innermost open call (model names in
+///   `model("`, data sets in `dataset("`, methods in `prune(net, "`…, from the builtin
+///   registry) and file paths (folders end in `/`);
 /// - `x.fi` → fields of the variable `x` (record keys, handle fields);
 /// - otherwise → named arguments of the innermost open call (`epochs:` in `train(net, ep`),
 ///   builtins, variables and keywords.
-struct Completion {
+package struct Completion {
     /// Builtin function names.
     var builtins: () -> [String]
     /// Argument names of a builtin (empty for an unknown name).
@@ -18,8 +21,8 @@ struct Completion {
     var variables: () -> [String]
     /// Field names of a variable's value (record keys, handle fields).
     var fields: (String) -> [String]
-    var models: [String]
-    var datasets: [String]
+    /// String choices of a builtin's parameters (nil: a string outside any call).
+    var stringChoices: (String?) -> [String]
     /// REPL commands without the colon.
     var commands: [String]
     /// Entries of a folder ("" is the current one); folders end in "/".
@@ -29,10 +32,38 @@ struct Completion {
                            "nil", "not", "or", "return", "true", "while"]
     static let pathCommands: Set<String> = ["run", "save", "export"]
 
+    package init(builtins: @escaping () -> [String], namedArguments: @escaping (String) -> [String],
+                 variables: @escaping () -> [String], fields: @escaping (String) -> [String],
+                 stringChoices: @escaping (String?) -> [String], commands: [String],
+                 listFolder: @escaping (String) -> [String] = Completion.folderEntries) {
+        self.builtins = builtins; self.namedArguments = namedArguments; self.variables = variables
+        self.fields = fields; self.stringChoices = stringChoices; self.commands = commands
+        self.listFolder = listFolder
+    }
+
+    /// Completion over a session: builtins, their arguments and string choices from the
+    /// interpreter's registry (so completion never drifts from what the builtins accept),
+    /// variables and fields from its globals.
+    package init(interpreter: Interpreter, commands: [String]) {
+        self.init(
+            builtins: { interpreter.builtins.names },
+            namedArguments: { interpreter.builtins.namedArguments(of: $0) },
+            variables: { interpreter.globalNames },
+            fields: { name in
+                switch interpreter.global(name) {
+                case .record(let r)?: return r.keys
+                case .handle(let h)?: return h.fieldNames
+                default: return []
+                }
+            },
+            stringChoices: { callee in callee.map { interpreter.builtins.stringChoices(of: $0) } ?? [] },
+            commands: commands)
+    }
+
     /// Candidates for the token being typed at the end of `line`: the token as this completer
     /// sees it, the full candidates (each starting with the token) and whether a unique
     /// match should get a space after it.
-    func candidates(line: String) -> (token: String, matches: [String], appendSpace: Bool) {
+    package func candidates(line: String) -> (token: String, matches: [String], appendSpace: Bool) {
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         if trimmed.hasPrefix(":") {
             let body = trimmed.dropFirst()
@@ -54,7 +85,8 @@ struct Completion {
         }
         let scan = Completion.scan(line)
         if let string = scan.openString {
-            var matches = (models + datasets).filter { $0.hasPrefix(string) }
+            let callee = scan.openCalls.last.flatMap { $0.isEmpty ? nil : $0 }
+            var matches = stringChoices(callee).filter { $0.hasPrefix(string) }
             matches += paths(string)
             return (string, matches.uniqueSorted(), false)
         }
@@ -75,7 +107,7 @@ struct Completion {
     /// Candidates for readline, whose word (split at its break characters) may be a part of
     /// this completer's token (`fashion-m` inside a string is the word `m`) or longer
     /// (`?pri`): each candidate is cut or extended to replace exactly the word.
-    func complete(word: String, line: String) -> (matches: [String], appendSpace: Bool) {
+    package func complete(word: String, line: String) -> (matches: [String], appendSpace: Bool) {
         let (token, matches, appendSpace) = candidates(line: line)
         if token.hasSuffix(word) {
             let cut = token.count - word.count
@@ -108,7 +140,7 @@ struct Completion {
     }
 
     /// Entries of `folder` ("" is the current folder), folders marked with a trailing "/".
-    static func folderEntries(_ folder: String) -> [String] {
+    package static func folderEntries(_ folder: String) -> [String] {
         let fm = FileManager.default
         let path = folder.isEmpty ? "." : folder
         guard let names = try? fm.contentsOfDirectory(atPath: path) else { return [] }

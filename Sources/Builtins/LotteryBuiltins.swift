@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import PruneScript
 import Pruning
 import Training
 
@@ -20,7 +21,7 @@ extension BuiltinRegistry {
                     Param("fraction", .number, default: .number(0.2), range: ParamRange(lower: 0, upper: 1, lowerInclusive: false, upperInclusive: false),
                           unit: "fraction of the remaining weights removed per round"),
                     Param("rewind", .integer, default: .number(0), range: .atLeast(0), unit: "iteration k to rewind to (0 = initialization)"),
-                    Param("scope", .string, default: .string("global"), choices: ["global", "layerwise"]),
+                    Param("scope", PruningScope.self, default: .global),
                     Param("ignore", .list, default: .null, defaultText: "[]", doc: "prunable tensors kept dense, e.g. [\"fc3.weight\"]"),
                  ] + Self.recipeParams,
                  doc: "Iterative magnitude pruning with rewinding: train, prune a fraction of the survivors, rewind to step k, repeat. "
@@ -38,10 +39,10 @@ extension BuiltinRegistry {
             }
             let options = IMP.Options(rounds: try args.int("rounds"), fraction: try args.number("fraction"),
                                       rewindStep: try args.int("rewind"),
-                                      scope: try args.string("scope") == "layerwise" ? .layerwise : .global,
+                                      scope: try args.choice("scope", as: PruningScope.self),
                                       ignore: ignore, training: try Self.recipe(args))
             let result = try IMP.run(model.network, train: train, test: data.test, normalization: data.normalization,
-                                     options: options, progress: Self.progress(settings), cancel: Self.token(args))
+                                     options: options, progress: Self.progress(settings), cancel: args.context.cancellation)
             if result.rounds.last?.run.cancelled == true { throw args.error(.interrupted, "Interrupted during round \(result.rounds.count - 1)") }
             let rows = result.rounds.map { r in
                 RecordStorage([("round", .number(Double(r.round))), ("density", .number(r.density)), ("sparsity", .number(1 - r.density)),
@@ -69,9 +70,9 @@ extension BuiltinRegistry {
             let k = try args.int("rewind")
             let order = try Stability.dataOrder(rewind: model.network, mask: mask.mask, rewindStep: k, train: train, test: data.test,
                                                 normalization: data.normalization, training: recipe,
-                                                seeds: (recipe.seed, recipe.seed &+ 1), cancel: Self.token(args))
+                                                seeds: (recipe.seed, recipe.seed &+ 1), cancel: args.context.cancellation)
             let pruning = try Stability.pruning(rewind: model.network, mask: mask.mask, rewindStep: k, train: train, test: data.test,
-                                                normalization: data.normalization, training: recipe, cancel: Self.token(args))
+                                                normalization: data.normalization, training: recipe, cancel: args.context.cancellation)
             return .record(RecordStorage([("data_order", Self.distanceRecord(order)), ("pruning", Self.distanceRecord(pruning)),
                                           ("nets", .list(ListStorage(order.networks.map { .handle(ModelHandle($0, name: model.name)) })))]))
         }
@@ -84,7 +85,7 @@ extension BuiltinRegistry {
             let data = try args.handle("data", as: DataHandle.self)
             guard let test = data.test else { throw args.error(.value, "\(data.name) has no test images", argument: "data") }
             let path = try Stability.interpolate(a.network, b.network, test: test, normalization: data.normalization,
-                                                 points: try args.int("points"), cancel: Self.token(args))
+                                                 points: try args.int("points"), cancel: args.context.cancellation)
             let rows = path.alphas.indices.map { i in
                 RecordStorage([("alpha", .number(path.alphas[i])), ("error", .number(path.errors[i])), ("loss", .number(path.losses[i]))])
             }

@@ -1,6 +1,9 @@
 import Synchronization
 
-/// A flag that a signal handler or another thread sets and long loops poll between batches.
+/// The one stop flag of a session: a signal handler, the kernel's interrupt or another
+/// thread calls `cancel()`; the interpreter polls it on every loop iteration and call, and the
+/// engine's long loops (training, FORCE, IMP…) between batches. `Interpreter.run` calls
+/// `reset()` when a cell starts.
 public final class CancellationToken: Sendable {
     private let flag = Atomic<Bool>(false)
 

@@ -1,23 +1,12 @@
-import Foundation
-import JSON
 import Datasets
+import JSON
 import NeuralNet
 import Pruning
 import Tensor
 import Training
 
-struct BenchmarkSettings {
-    var batch: Int
-    var quick: Bool
-    /// Also time whole FORCE and Iterative SNIP runs of 60 steps.
-    var fullRuns = false
-    /// Seconds of timed steps per model.
-    var seconds: Double { quick ? 1.5 : 6 }
-    var minRuns: Int { quick ? 3 : 7 }
-}
-
 /// One model's training-step measurement (forward, backward, SGD with momentum and a dense mask).
-struct TrainingBenchmark {
+package struct TrainingBenchmark {
     var model: String
     var input: [Int]
     var batch: Int
@@ -37,7 +26,7 @@ struct TrainingBenchmark {
     var forceRunDoubleSeconds: Double?
     var iterSnipRunDoubleSeconds: Double?
 
-    var json: JSONValue {
+    package var json: JSONValue {
         .object([
             ("model", .string(model)), ("input", .array(input.map { .int($0) })), ("batch", .int(batch)),
             ("train_images_per_s", .double(imagesPerSecond.rounded())), ("train_spread", .double(spread)),
@@ -50,10 +39,13 @@ struct TrainingBenchmark {
           + (iterSnipRunDoubleSeconds.map { [("iter_snip_60_f64_s", .double(Self.round4($0)))] } ?? []))
     }
 
+    /// The models `prunebook bench` can measure: the zoo.
+    package static var modelNames: [String] { ModelZoo.names }
+
     /// Benchmark inputs: MNIST shape for the LeNets, CIFAR shape otherwise.
     static func input(for model: String) -> [Int] { ModelZoo.defaultInput(for: model) }
 
-    static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
+    package static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
         let input = self.input(for: model)
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
         var rng = Philox(seed: 0, stream: 99)
@@ -134,81 +126,4 @@ struct TrainingBenchmark {
     }
 
     static func round4(_ v: Double) -> Double { (v * 1e4).rounded() / 1e4 }
-}
-
-/// Monotonic seconds.
-enum Clock {
-    static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-}
-
-/// Measures `cblas_sgemm` GFLOP/s on square matrices with the threads in use.
-enum GemmCeiling {
-    static func measure(n: Int, seconds: Double) -> Double {
-        let a = Tensor(repeating: 0.5, shape: [n, n]), b = Tensor(repeating: 0.25, shape: [n, n])
-        var c = Tensor(zeros: [n, n])
-        var best = 0.0
-        let start = Clock.now
-        var runs = 0
-        while runs < 3 || Clock.now - start < seconds {
-            let t0 = Clock.now
-            a.withUnsafePointer { ap in
-                b.withUnsafePointer { bp in
-                    c.withUnsafeMutablePointer { cp in
-                        BLAS.gemm(m: n, n: n, k: n, ap, lda: n, bp, ldb: n, cp, ldc: n)
-                    }
-                }
-            }
-            best = max(best, 2 * Double(n * n * n) / (Clock.now - t0) / 1e9)
-            runs += 1
-        }
-        return best
-    }
-}
-
-/// What the benchmark reports about the machine.
-struct MachineInfo {
-    var cpu: String
-    var cores: Int
-
-    static func current() -> MachineInfo {
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let name = text.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        return MachineInfo(cpu: name, cores: ProcessInfo.processInfo.activeProcessorCount)
-    }
-
-    /// Peak resident memory of this process in MiB (VmHWM).
-    static func peakRSSMiB() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
-    }
-
-    /// Busy CPU jiffies of the whole machine since boot (user + nice + system + irq + softirq + steal).
-    static func busyJiffies() -> (busy: Double, total: Double)? {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
-        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard v.count >= 8 else { return nil }
-        let idle = v[3] + v[4]
-        return (v.reduce(0, +) - idle, v.reduce(0, +))
-    }
-
-    /// Waits until other work uses under 15% of one core over a second; false if it never did.
-    static func waitForIdle(maxSeconds: Double) -> Bool {
-        let deadline = Clock.now + maxSeconds
-        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-        repeat {
-            guard let a = busyJiffies() else { return true }
-            usleep(1_000_000)
-            guard let b = busyJiffies() else { return true }
-            let busyCores = (b.busy - a.busy) / max(1, b.total - a.total) * cores
-            if busyCores < 0.15 { return true }
-        } while Clock.now < deadline
-        return false
-    }
 }

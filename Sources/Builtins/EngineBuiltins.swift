@@ -1,3 +1,5 @@
+import PruneScript
+
 extension BuiltinRegistry {
     /// The engine's builtins: models, data, pruning, lottery tickets, training, figures, files.
     mutating func registerEngine(settings: EngineSettings) {

@@ -1,9 +1,10 @@
 import Foundation
 import Notebook
-@testable import PrunebookCLI
 import PruneScript
+@testable import Session
+import Support
+import TestSupport
 import Testing
-import Training
 
 /// A figure handle, as the engine's `plot` returns.
 private final class FakeFigure: ScriptHandle {
@@ -29,7 +30,7 @@ private final class FakeFigure: ScriptHandle {
     }
 
     @Test func figuresAreWrittenNamedAndLinked() throws {
-        let dir = CLI.temporaryFolder()
+        let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = Self.session(in: dir)
         var events: [String] = []
@@ -56,7 +57,7 @@ private final class FakeFigure: ScriptHandle {
     }
 
     @Test func resultsErrorsAndMetadata() throws {
-        let dir = CLI.temporaryFolder()
+        let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = Self.session(in: dir)
         s.append("seed(7)\n1 + 1")
@@ -72,12 +73,12 @@ private final class FakeFigure: ScriptHandle {
         #expect(traceback.first?.contains("(cell 3, line 1,") == true)
         let meta = try #require(s.transcript.metadata.prunebook)
         #expect(meta.seed == 7)
-        #expect(meta.version == Prunebook.version)
+        #expect(meta.version == PrunebookVersion.current)
         #expect(meta.blasCore?.isEmpty == false)
     }
 
     @Test func seedOptionSetsTheSessionSeed() {
-        let dir = CLI.temporaryFolder()
+        let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = Self.session(in: dir)
         s.append("#| seed: 42\nseed()")
@@ -109,10 +110,6 @@ private final class FakeFigure: ScriptHandle {
         #expect(NotebookPaths.baseName("Notebooks/x.prune") == "x")
         #expect(NotebookPaths.folder("Notebooks/x.prune") == "Notebooks")
         #expect(NotebookPaths.folder("x.prune") == ".")
-        #expect(Repl.parseRange("1-3,5") == [1, 2, 3, 5])
-        #expect(Repl.parseRange("2") == [2])
-        #expect(Repl.parseRange("3-1") == nil)
-        #expect(Repl.parseRange("a") == nil)
     }
 
     static var completion: Completion { Completion(
@@ -120,9 +117,8 @@ private final class FakeFigure: ScriptHandle {
         namedArguments: { $0 == "train" ? ["model", "epochs", "lr"] : $0 == "round" ? ["x", "digits"] : [] },
         variables: { ["net", "results", "prints"] },
         fields: { $0 == "results" ? ["accuracy", "loss"] : [] },
-        models: ["lenet5", "lenet300", "vgg11"],
-        datasets: ["mnist", "fashion-mnist", "cifar10"],
-        commands: Repl.commands.map(\.name),
+        stringChoices: { $0 == "model" ? ["lenet5", "lenet300", "vgg11"] : $0 == "dataset" ? ["mnist", "fashion-mnist", "cifar10"] : [] },
+        commands: ["help", "save", "export", "run", "history", "time", "reset", "quit"],
         listFolder: { folder in folder == "" ? ["Plots/", "notes.prune", ".hidden"] : folder == "Plots/" ? ["a.svg", "b.svg"] : [] }) }
 
     @Test func completionByContext() {

@@ -2,27 +2,28 @@ import Datasets
 import Foundation
 import NeuralNet
 import Plot
+import PruneScript
 import Pruning
 import Tensor
 
 /// A network in a script: a reference, so `load_weights` changes it in place.
-public final class ModelHandle: ScriptHandle {
-    public let network: Network
+package final class ModelHandle: ScriptHandle {
+    package let network: Network
     /// The zoo name it was built from (`lenet5`, `resnet20`…).
-    public let name: String
+    package let name: String
 
-    public init(_ network: Network, name: String) {
+    package init(_ network: Network, name: String) {
         self.network = network
         self.name = name
     }
 
-    public var typeName: String { "model" }
-    public var displayText: String {
+    package var typeName: String { "model" }
+    package var displayText: String {
         "<model \(name) \(network.inputShape.map(String.init).joined(separator: "×")) → \(network.classes): "
             + "\(grouped(network.parameterCount)) parameters, \(grouped(network.prunableCount)) prunable>"
     }
-    public var fieldNames: [String] { ["name", "params", "prunable", "input", "classes"] }
-    public func field(_ name: String) throws -> Value? {
+    package var fieldNames: [String] { ["name", "params", "prunable", "input", "classes"] }
+    package func field(_ name: String) throws -> Value? {
         switch name {
         case "name": return .string(self.name)
         case "params": return .number(Double(network.parameterCount))
@@ -36,14 +37,14 @@ public final class ModelHandle: ScriptHandle {
 
 /// A data set in a script: training and test images with their normalization, or a fixed list of
 /// batches (`load_batches`) that pruning uses in order.
-public final class DataHandle: ScriptHandle {
-    public let name: String
-    public let train: ImageSet?
-    public let test: ImageSet?
-    public let normalization: Normalization
-    public let batches: [Batch]?
+package final class DataHandle: ScriptHandle {
+    package let name: String
+    package let train: ImageSet?
+    package let test: ImageSet?
+    package let normalization: Normalization
+    package let batches: [Batch]?
     /// Batch size of the shuffled batches pruning methods draw.
-    public let batchSize: Int
+    package let batchSize: Int
 
     init(name: String, train: ImageSet?, test: ImageSet?, normalization: Normalization, batchSize: Int) {
         self.name = name
@@ -75,14 +76,14 @@ public final class DataHandle: ScriptHandle {
         return (train ?? test).map(\.shape)
     }
 
-    public var typeName: String { "dataset" }
-    public var displayText: String {
+    package var typeName: String { "dataset" }
+    package var displayText: String {
         if let batches { return "<dataset \(name): \(batches.count) fixed batches of \(batchSize)>" }
         let shape = (inputShape ?? []).map(String.init).joined(separator: "×")
         return "<dataset \(name) \(shape): \(train.map { grouped($0.count) } ?? "no") train, \(test.map { grouped($0.count) } ?? "no") test images>"
     }
-    public var fieldNames: [String] { ["name", "train", "test", "shape", "classes", "batch"] }
-    public func field(_ name: String) throws -> Value? {
+    package var fieldNames: [String] { ["name", "train", "test", "shape", "classes", "batch"] }
+    package func field(_ name: String) throws -> Value? {
         switch name {
         case "name": return .string(self.name)
         case "train": return .number(Double(train?.count ?? batches?.reduce(0) { $0 + $1.count } ?? 0))
@@ -96,28 +97,28 @@ public final class DataHandle: ScriptHandle {
 }
 
 /// A pruning mask with how it was made.
-public final class MaskHandle: ScriptHandle {
-    public let mask: Mask
+package final class MaskHandle: ScriptHandle {
+    package let mask: Mask
     /// The network it was made for (reports need its shapes and connectivity).
-    public let network: Network
-    public let method: String
-    public let steps: [PruningStep]
+    package let network: Network
+    package let method: String
+    package let steps: [PruningStep]
 
-    public init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = []) {
+    package init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = []) {
         self.mask = mask
         self.network = network
         self.method = method
         self.steps = steps
     }
 
-    public var architecture: String { network.architecture }
+    package var architecture: String { network.architecture }
 
-    public var typeName: String { "mask" }
-    public var displayText: String {
+    package var typeName: String { "mask" }
+    package var displayText: String {
         "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept>"
     }
-    public var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps"] }
-    public func field(_ name: String) throws -> Value? {
+    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps"] }
+    package func field(_ name: String) throws -> Value? {
         switch name {
         case "method": return .string(method)
         case "sparsity": return .number(mask.sparsity)
@@ -147,19 +148,19 @@ func stepsTable(_ steps: [PruningStep], names: [String]) -> TableStorage {
 }
 
 /// Saliency scores, one per prunable weight.
-public final class ScoresHandle: ScriptHandle {
-    public let scores: ScoreSet
-    public let method: String
+package final class ScoresHandle: ScriptHandle {
+    package let scores: ScoreSet
+    package let method: String
 
-    public init(_ scores: ScoreSet, method: String) {
+    package init(_ scores: ScoreSet, method: String) {
         self.scores = scores
         self.method = method
     }
 
-    public var typeName: String { "scores" }
-    public var displayText: String { "<scores \(method): \(grouped(scores.total)) weights in \(scores.entries.count) tensors>" }
-    public var fieldNames: [String] { ["method", "names", "total"] + scores.names }
-    public func field(_ name: String) throws -> Value? {
+    package var typeName: String { "scores" }
+    package var displayText: String { "<scores \(method): \(grouped(scores.total)) weights in \(scores.entries.count) tensors>" }
+    package var fieldNames: [String] { ["method", "names", "total"] + scores.names }
+    package func field(_ name: String) throws -> Value? {
         switch name {
         case "method": return .string(method)
         case "names": return .list(ListStorage(scores.names.map { .string($0) }))
@@ -175,13 +176,13 @@ public final class ScoresHandle: ScriptHandle {
 }
 
 /// A figure: shown when made, saved with `save(fig, "x.svg")`.
-public final class FigureHandle: ScriptHandle {
-    public let figure: Figure
+package final class FigureHandle: ScriptHandle {
+    package let figure: Figure
     /// The file name `plot(file:)` gave, relative to the figures folder.
-    public let file: String?
-    public let svg: String
+    package let file: String?
+    package let svg: String
     /// Data the figure left out (non-finite values, non-positive values on a log scale).
-    public let warnings: [String]
+    package let warnings: [String]
 
     init(_ figure: Figure, file: String?) {
         self.figure = figure
@@ -191,12 +192,12 @@ public final class FigureHandle: ScriptHandle {
         warnings = rendered.warnings
     }
 
-    public var typeName: String { "figure" }
-    public var displayText: String {
+    package var typeName: String { "figure" }
+    package var displayText: String {
         "<figure \(Int(figure.width.rounded()))×\(Int(figure.height.rounded())) pt\(file.map { ": " + $0 } ?? "")>"
     }
-    public var fieldNames: [String] { ["svg", "file", "width", "height"] }
-    public func field(_ name: String) throws -> Value? {
+    package var fieldNames: [String] { ["svg", "file", "width", "height"] }
+    package func field(_ name: String) throws -> Value? {
         switch name {
         case "svg": return .string(svg)
         case "file": return file.map { .string($0) } ?? .null

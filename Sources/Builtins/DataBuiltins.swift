@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import PruneScript
 import Tensor
 
 /// Data: the bundled digits, MNIST, Fashion-MNIST, CIFAR-10, and fixed batch lists.
@@ -7,22 +8,22 @@ extension BuiltinRegistry {
     mutating func registerData(settings: EngineSettings) {
         register("dataset", positional: [Param("name", .string, choices: DatasetName.allCases.map(\.rawValue))],
                  named: [
-                    Param("split", .string, default: .string("both"), choices: ["both", "train", "test"]),
+                    Param("split", SplitChoice.self, default: .both),
                     Param("limit", .integer, default: .null, defaultText: "all", range: .atLeast(1), doc: "use the first N training images"),
                     Param("test_limit", .integer, default: .null, defaultText: "all", range: .atLeast(1), doc: "use the first N test images"),
                     Param("root", .string, default: .null, defaultText: "PRUNEBOOK_DATA, then ~/.prunebook/data", doc: "data directory holding mnist/, fashion-mnist/, cifar10/"),
                     Param("batch", .integer, default: .number(128), range: .atLeast(1), doc: "batch size of the batches pruning draws"),
-                    Param("normalize", .string, default: .null, defaultText: "the data set's preset", choices: ["mnist", "fashion-mnist", "cifar10", "digits"], doc: "normalization preset"),
+                    Param("normalize", .string, default: .null, defaultText: "the data set's preset", choices: DatasetName.allCases.map(\.rawValue), doc: "normalization preset"),
                  ],
                  doc: "Load a data set: training and test images with the data set's normalization.") { args in
             let name = try args.string("name")
             guard let dataset = DatasetName(parsing: name) else { throw args.error(.value, "unknown data set '\(name)'", argument: "name") }
             let root = args.has("root") ? try args.string("root") : settings.dataDirectory
             let directory = DataDirectory(explicit: root)
-            let split = try args.string("split")
+            let split = try args.choice("split", as: SplitChoice.self)
             var train: ImageSet?, test: ImageSet?
-            if split != "test" { train = try DatasetCatalog.load(dataset, split: .train, directory: directory) }
-            if split != "train" { test = try DatasetCatalog.load(dataset, split: .test, directory: directory) }
+            if split != .test { train = try DatasetCatalog.load(dataset, split: .train, directory: directory) }
+            if split != .train { test = try DatasetCatalog.load(dataset, split: .test, directory: directory) }
             if args.has("limit") { train = train?.prefix(try args.int("limit")) }
             if args.has("test_limit") { test = test?.prefix(try args.int("test_limit")) }
             var normalization = dataset.normalization

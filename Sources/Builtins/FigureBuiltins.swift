@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNet
 import Plot
+import PruneScript
 import Pruning
 import Tensor
 
@@ -14,17 +15,17 @@ extension BuiltinRegistry {
         Param("width", .number, default: .number(252), range: .atLeast(72), unit: "pt (252 = one column, 504 = two)"),
         Param("height", .number, default: .number(172.8), range: .atLeast(72), unit: "pt"),
         Param("file", .string, default: .null, defaultText: "<notebook>-<cell>-<n>.svg", doc: "file name inside the figures folder"),
-        Param("legend", .string, default: .string("auto"), choices: ["auto", "right", "none"]),
+        Param("legend", LegendChoice.self, default: .auto),
     ] }
 
     /// Makes the figure, shows it, returns its handle.
     static func show(_ figure: Figure, _ args: Arguments) throws -> Value {
         var fig = figure
         if args.has("title") { fig.title = try args.string("title") }
-        switch try args.string("legend") {
-        case "right": fig.legend = .right
-        case "none": fig.legend = .none
-        default: fig.legend = .auto
+        switch try args.choice("legend", as: LegendChoice.self) {
+        case .right: fig.legend = .right
+        case .none: fig.legend = .none
+        case .auto: fig.legend = .auto
         }
         var file: String?
         if args.has("file") {
@@ -148,10 +149,10 @@ extension BuiltinRegistry {
                     Param("by", .string, default: .null, doc: "column whose values name the series"),
                     Param("band", .bool, default: .null, defaultText: "when an x repeats within a series",
                           doc: "mean ± spread over repeated x (e.g. seeds)"),
-                    Param("error", .string, default: .string("sd"), choices: ["sd", "se"], doc: "band width: standard deviation or standard error"),
-                    Param("kind", .string, default: .string("line"), choices: ["line", "scatter"]),
-                    Param("xscale", .string, default: .null, choices: ["linear", "log", "log-plain", "sparsity", "compression"]),
-                    Param("yscale", .string, default: .null, choices: ["linear", "log", "log-plain", "sparsity", "compression"]),
+                    Param("error", ErrorKind.self, default: .standardDeviation, doc: "band width: standard deviation or standard error"),
+                    Param("kind", PlotKindChoice.self, default: .line),
+                    Param("xscale", .string, default: .null, choices: AxisScaleChoice.allCases.map(\.rawValue)),
+                    Param("yscale", .string, default: .null, choices: AxisScaleChoice.allCases.map(\.rawValue)),
                  ] + Self.figureParams,
                  doc: "Line or scatter plot of a table (x:, y:, by:) or of two lists; repeated x values draw mean ± band.") { args in
             var fig = try Self.newFigure(args)
@@ -184,13 +185,13 @@ extension BuiltinRegistry {
                 if !args.has("xlabel") { fig.panels[0].xLabel = xKey }
                 if !args.has("ylabel"), yKeys.count == 1 { fig.panels[0].yLabel = yKeys[0] }
             }
-            let errorKind: ErrorKind = try args.string("error") == "se" ? .standardError : .standardDeviation
+            let errorKind = try args.choice("error", as: ErrorKind.self)
             for s in series {
                 let repeats = Set(s.x).count < s.x.count
                 let band = args.has("band") ? try args.bool("band") : repeats
                 if band {
                     fig.add(.band(x: s.x, y: s.y, label: s.label, error: errorKind))
-                } else if try args.string("kind") == "scatter" {
+                } else if try args.choice("kind", as: PlotKindChoice.self) == .scatter {
                     fig.add(.scatter(x: s.x, y: s.y, label: s.label))
                 } else {
                     fig.add(.line(x: s.x, y: s.y, label: s.label))
@@ -230,7 +231,7 @@ extension BuiltinRegistry {
         register("bars", positional: [Param("data", .oneOf([.table, .list]))],
                  named: [Param("x", .string, doc: "column naming the categories"), Param("y", .string, doc: "column of bar heights"),
                          Param("by", .string, default: .null, doc: "column whose values form grouped series"),
-                         Param("yscale", .string, default: .null, choices: ["linear", "log", "log-plain"])] + Self.figureParams,
+                         Param("yscale", .string, default: .null, choices: ValueScaleChoice.allCases.map(\.rawValue))] + Self.figureParams,
                  doc: "Grouped bar chart of a table; repeated (x, by) pairs show their mean with ± standard deviation.") { args in
             var fig = try Self.newFigure(args)
             fig.panels[0].xScale = .category
@@ -293,7 +294,7 @@ extension BuiltinRegistry {
         }
 
         register("layers", positional: [Param("masks", .oneOf([.handle("mask"), .list]))],
-                 named: [Param("yscale", .string, default: .null, choices: ["linear", "log", "log-plain"])] + Self.figureParams,
+                 named: [Param("yscale", .string, default: .null, choices: ValueScaleChoice.allCases.map(\.rawValue))] + Self.figureParams,
                  doc: "Per-layer density (kept fraction) of one mask or of several (grouped by method).") { args in
             var fig = try Self.newFigure(args)
             let masks: [MaskHandle]

@@ -6,15 +6,16 @@ import PruneScript
 /// cell tagged `parameters` (`#| tags: [parameters]`). The cell runs as written, then the
 /// overrides are assigned; values are PruneScript literals (`-p sparsity=99%`,
 /// `-p name='"vgg"'`) and are recorded in the notebook metadata.
-enum Parameters {
+package enum Parameters {
     /// One `-p name=value` argument.
-    struct Override: Equatable {
-        var name: String
-        var text: String
+    package struct Override: Equatable {
+        package var name: String
+        package var text: String
+        package init(name: String, text: String) { self.name = name; self.text = text }
     }
 
     /// Splits `name=value`; nil when there is no `=` or the name is empty.
-    static func parse(_ argument: String) -> Override? {
+    package static func parse(_ argument: String) -> Override? {
         guard let eq = argument.firstIndex(of: "=") else { return nil }
         let name = String(argument[..<eq]).trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { return nil }
@@ -22,12 +23,12 @@ enum Parameters {
     }
 
     /// Index of the first code cell tagged `parameters`.
-    static func cellIndex(in notebook: Notebook) -> Int? {
+    package static func cellIndex(in notebook: Notebook) -> Int? {
         notebook.cells.indices.first { notebook.cells[$0].kind == .code && notebook.cells[$0].tags.contains("parameters") }
     }
 
     /// Names assigned at the top level of `source` (`x = …`, `let x = …`), in order.
-    static func assignedNames(in source: String) -> [String] {
+    package static func assignedNames(in source: String) -> [String] {
         guard let program = Parser.parse(source).program else { return [] }
         var names: [String] = []
         for statement in program.statements {
@@ -40,7 +41,7 @@ enum Parameters {
 
     /// A script value as JSON for the metadata: numbers (integers without a fraction),
     /// strings, booleans, nil, lists and records; anything else as its text.
-    static func json(_ value: Value) -> JSONValue {
+    package static func json(_ value: Value) -> JSONValue {
         switch value {
         case .number(let x):
             if x.isFinite, x == x.rounded(), abs(x) < 9.0e15 { return .int(Int(x)) }

@@ -1,7 +1,9 @@
 import Foundation
 import JSON
 import NeuralNet
+import PruneScript
 import Pruning
+import Support
 import Tensor
 
 /// Files: masks, scores and weights as safetensors (for PyTorch), tables as CSV or JSON, figures as
@@ -30,11 +32,11 @@ extension BuiltinRegistry {
                     try SafetensorsWriter.write(n.network.stateItems(), metadata: ["architecture": n.network.architecture], to: path)
                 case .handle(let f as FigureHandle):
                     try need("svg", "figure")
-                    try AtomicFile.write(f.svg, to: path)
+                    try AtomicFile.write(f.svg, to: path, createFolders: true)
                 case let v:
                     switch ext {
-                    case "json": try AtomicFile.write(JSONWriter.canonical(try Self.json(v, args), indent: 1) + "\n", to: path)
-                    case "csv": try AtomicFile.write(try Self.csv(v, args), to: path)
+                    case "json": try AtomicFile.write(JSONWriter.canonical(try Self.json(v, args), indent: 1) + "\n", to: path, createFolders: true)
+                    case "csv": try AtomicFile.write(try Self.csv(v, args), to: path, createFolders: true)
                     default: throw args.error(.value, "save writes a \(v.typeName) as .csv or .json, not .\(ext)", argument: "path")
                     }
                 }

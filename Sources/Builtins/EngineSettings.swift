@@ -1,18 +1,19 @@
 import Foundation
-import Training
+import PruneScript
+
 
 /// Where the engine builtins run: set by the CLI (the REPL or `prunebook run`) before cells run.
-public final class EngineSettings {
+package final class EngineSettings {
     /// Folder that `plot(file:)` names are relative to and unnamed figures go to (the CLI writes them).
-    public var figuresFolder: String
+    package var figuresFolder: String
     /// Data directory for `dataset(...)` when the script gives no `root:` (nil: `PRUNEBOOK_DATA`, then ~/.prunebook/data).
-    public var dataDirectory: String?
+    package var dataDirectory: String?
     /// Show training progress lines (a terminal); transcripts stay clean without them.
-    public var showProgress: Bool
+    package var showProgress: Bool
     /// Writes progress text straight to the terminal (not into the transcript).
-    public var progressSink: (String) -> Void
+    package var progressSink: (String) -> Void
 
-    public init(figuresFolder: String = "Plots", dataDirectory: String? = nil, showProgress: Bool = false,
+    package init(figuresFolder: String = "Plots", dataDirectory: String? = nil, showProgress: Bool = false,
                 progressSink: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.figuresFolder = figuresFolder
         self.dataDirectory = dataDirectory
@@ -21,12 +22,9 @@ public final class EngineSettings {
     }
 }
 
-/// One flag for Ctrl-C: the interpreter polls it in loops, the engine between batches.
-extension CancellationToken: CancellationFlag {}
-
 extension BuiltinRegistry {
     /// Every builtin of Prunebook: the core language's and the engine's.
-    public static func prunebook(settings: EngineSettings) -> BuiltinRegistry {
+    package static func prunebook(settings: EngineSettings) -> BuiltinRegistry {
         var r = BuiltinRegistry.core
         r.registerEngine(settings: settings)
         return r

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import PruneScript
 import Pruning
 import Tensor
 import Training
@@ -18,12 +19,12 @@ extension BuiltinRegistry {
         [
             Param("steps", .integer, default: .null, defaultText: defaultSteps, range: .atLeast(1), doc: "iterations T of force, iter_snip, synflow"),
             Param("batches_per_step", .integer, default: .number(1), range: .atLeast(1), doc: "batches averaged per step; step t uses batches (t−1)·b ..< t·b"),
-            Param("schedule", .string, default: .string("exp"), choices: ["exp", "linear"], doc: "density schedule over the steps"),
-            Param("scope", .string, default: .string("global"), choices: ["global", "layerwise"]),
-            Param("loss", .string, default: .string("ce"), choices: ["ce", "target_logit"], doc: "target_logit = −mean logit of the true class, the FORCE reference code's loss"),
-            Param("ties", .string, default: .string("exact"), choices: ["exact", "all"], doc: "exact: keep exactly k (previous mask, then lower index); all: every score ≥ the k-th"),
+            Param("schedule", DensitySchedule.self, default: .exponential, doc: "density schedule over the steps"),
+            Param("scope", PruningScope.self, default: .global),
+            Param("loss", Loss.self, default: .crossEntropy, doc: "target_logit = −mean logit of the true class, the FORCE reference code's loss"),
+            Param("ties", TieRule.self, default: .exact, doc: "exact: keep exactly k (previous mask, then lower index); all: every score ≥ the k-th"),
             Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "order of the pruning batches, and the random method's draw"),
-            Param("precision", .string, default: .string("auto"), choices: ScorePrecision.allCases.map(\.rawValue),
+            Param("precision", ScorePrecision.self, default: .auto,
                   doc: "float32 or float64 gradient scores (float64 decides near-ties float32 cannot, at 2–4× the cost); auto: double for force and iter_snip on networks with BatchNorm, single otherwise"),
         ]
     }
@@ -33,15 +34,17 @@ extension BuiltinRegistry {
 
     /// The options a call gave; builtins that do not take an option get its default.
     static func pruningOptions(_ args: Arguments) throws -> PruningOptions {
-        func text(_ name: String, _ fallback: String) throws -> String { args.has(name) ? try args.string(name) : fallback }
+        func option<Choice: RawRepresentable>(_ name: String, _ fallback: Choice) throws -> Choice where Choice.RawValue == String {
+            args.has(name) ? try args.choice(name, as: Choice.self) : fallback
+        }
         return PruningOptions(steps: args.has("steps") ? try args.int("steps") : nil,
                               batchesPerStep: args.has("batches_per_step") ? try args.int("batches_per_step") : 1,
-                              schedule: try text("schedule", "exp") == "linear" ? .linear : .exponential,
-                              scope: try text("scope", "global") == "layerwise" ? .layerwise : .global,
-                              loss: try text("loss", "ce") == "target_logit" ? .targetLogit : .crossEntropy,
-                              ties: try text("ties", "exact") == "all" ? .all : .exact,
+                              schedule: try option("schedule", DensitySchedule.exponential),
+                              scope: try option("scope", PruningScope.global),
+                              loss: try option("loss", Loss.crossEntropy),
+                              ties: try option("ties", TieRule.exact),
                               seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
-                              precision: ScorePrecision(rawValue: try text("precision", "auto")) ?? .auto)
+                              precision: try option("precision", ScorePrecision.auto))
     }
 
     /// One of sparsity / density (keep) / compression; aliases are echoed back resolved.
@@ -97,7 +100,7 @@ extension BuiltinRegistry {
         let steps = options.steps ?? method.defaultSteps
         let started = Date()
         let result = try Pruner.prune(model.network, method: method, data: data, amount: amount, options: options,
-                                      cancel: token(args)) { step, _ in
+                                      cancel: args.context.cancellation) { step, _ in
             guard settings.showProgress else { return }
             let elapsed = Date().timeIntervalSince(started)
             settings.progressSink("\r\u{1B}[2K\(method.rawValue) step \(step.step)/\(steps)  density \(String(format: "%.4f", step.density))"
@@ -133,7 +136,7 @@ extension BuiltinRegistry {
             }
         }
 
-        register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: ["snip", "grasp", "synflow", "magnitude", "random"]),
+        register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: PruningMethod.allCases.filter { $0 != .iterSnip && $0 != .force }.map(\.rawValue)),
                                          Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
                  named: Self.methodParams(defaultSteps: "1").filter { ["batches_per_step", "loss", "seed", "precision"].contains($0.name) },
                  doc: "Connection sensitivities per prunable weight (GraSP: −w⊙Hg, keep the lowest).") { args in

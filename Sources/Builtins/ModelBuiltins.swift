@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import PruneScript
 import Tensor
 
 /// Models: the zoo, safetensors weights, parameter tables.
