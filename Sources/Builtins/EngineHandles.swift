@@ -103,24 +103,29 @@ package final class MaskHandle: ScriptHandle {
     package let network: Network
     package let method: String
     package let steps: [PruningStep]
+    /// Ctrl-C stopped the method: this is the mask of its last completed step, not the target.
+    package let interrupted: Bool
 
-    package init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = []) {
+    package init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = [], interrupted: Bool = false) {
         self.mask = mask
         self.network = network
         self.method = method
         self.steps = steps
+        self.interrupted = interrupted
     }
 
     package var architecture: String { network.architecture }
 
     package var typeName: String { "mask" }
     package var displayText: String {
-        "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept>"
+        "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept"
+            + (interrupted ? ", interrupted after step \(steps.count)>" : ">")
     }
-    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps"] }
+    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps", "interrupted"] }
     package func field(_ name: String) throws -> Value? {
         switch name {
         case "method": return .string(method)
+        case "interrupted": return .bool(interrupted)
         case "sparsity": return .number(mask.sparsity)
         case "density": return .number(mask.density)
         case "kept": return .number(Double(mask.kept))

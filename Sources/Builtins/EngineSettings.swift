@@ -1,6 +1,6 @@
 import Foundation
 import PruneScript
-
+import Support
 
 /// Where the engine builtins run: set by the CLI (the REPL or `prunebook run`) before cells run.
 package final class EngineSettings {
@@ -8,16 +8,16 @@ package final class EngineSettings {
     package var figuresFolder: String
     /// Data directory for `dataset(...)` when the script gives no `root:` (nil: `PRUNEBOOK_DATA`, then ~/.prunebook/data).
     package var dataDirectory: String?
-    /// Show training progress lines (a terminal); transcripts stay clean without them.
-    package var showProgress: Bool
-    /// Writes progress text straight to the terminal (not into the transcript).
+    /// How training and pruning show progress; transcripts stay clean whatever it is.
+    package var progress: ProgressDisplay
+    /// Writes progress text straight to the terminal or log (not into the transcript).
     package var progressSink: (String) -> Void
 
-    package init(figuresFolder: String = "Plots", dataDirectory: String? = nil, showProgress: Bool = false,
-                progressSink: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    package init(figuresFolder: String = "Plots", dataDirectory: String? = nil, progress: ProgressDisplay = .off,
+                 progressSink: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.figuresFolder = figuresFolder
         self.dataDirectory = dataDirectory
-        self.showProgress = showProgress
+        self.progress = progress
         self.progressSink = progressSink
     }
 }

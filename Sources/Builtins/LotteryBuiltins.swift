@@ -43,17 +43,21 @@ extension BuiltinRegistry {
                                       ignore: ignore, training: try Self.recipe(args))
             let result = try IMP.run(model.network, train: train, test: data.test, normalization: data.normalization,
                                      options: options, progress: Self.progress(settings), cancel: args.context.cancellation)
-            if result.rounds.last?.run.cancelled == true { throw args.error(.interrupted, "Interrupted during round \(result.rounds.count - 1)") }
+            let interrupted = result.rounds.last?.run.cancelled == true
             let rows = result.rounds.map { r in
                 RecordStorage([("round", .number(Double(r.round))), ("density", .number(r.density)), ("sparsity", .number(1 - r.density)),
                                ("kept", .number(Double(r.mask.kept))), ("accuracy", .number(r.accuracy))])
             }
-            return .record(RecordStorage([
+            let record = RecordStorage([
                 ("rounds", .table(TableStorage(rows: rows))),
                 ("masks", .list(ListStorage(result.rounds.map { .handle(MaskHandle($0.mask, network: model.network, method: "imp")) }))),
                 ("nets", .list(ListStorage(result.rounds.map { .handle(ModelHandle($0.network, name: model.name)) }))),
                 ("rewind", .handle(ModelHandle(result.rewind, name: model.name))),
-            ]))
+            ])
+            guard interrupted else { return .record(record) }
+            // the last round's training stopped: its row holds the network at the last completed step
+            record["interrupted"] = .bool(true)
+            return args.context.interrupted("Interrupted during round \(result.rounds.count - 1)", partial: .record(record))
         }
 
         register("stability", positional: [Param("net", .handle("model")), Param("mask", .handle("mask")), Param("data", .handle("dataset"))],

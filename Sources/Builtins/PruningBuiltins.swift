@@ -3,6 +3,7 @@ import Foundation
 import NeuralNet
 import PruneScript
 import Pruning
+import Support
 import Tensor
 import Training
 
@@ -99,13 +100,35 @@ extension BuiltinRegistry {
         let amount = try amount(args)
         let steps = options.steps ?? method.defaultSteps
         let started = Date()
-        let result = try Pruner.prune(model.network, method: method, data: data, amount: amount, options: options,
-                                      cancel: args.context.cancellation) { step, _ in
-            guard settings.showProgress else { return }
-            let elapsed = Date().timeIntervalSince(started)
-            settings.progressSink("\r\u{1B}[2K\(method.rawValue) step \(step.step)/\(steps)  density \(String(format: "%.4f", step.density))"
-                                  + "  kept \(step.kept)  ETA \(String(format: "%.1f", elapsed / Double(step.step) * Double(steps - step.step))) s"
-                                  + (step.step == steps ? "\n" : ""))
+        var completedSteps: [PruningStep] = []
+        var lastPlainLine = 0.0
+        var lastMask: Mask?
+        let result: PruningResult
+        do {
+            result = try Pruner.prune(model.network, method: method, data: data, amount: amount, options: options,
+                                      cancel: args.context.cancellation) { step, mask in
+                completedSteps.append(step)
+                lastMask = mask
+                let elapsed = Date().timeIntervalSince(started)
+                let line = "\(method.rawValue) step \(step.step)/\(steps)  density \(String(format: "%.4f", step.density))"
+                    + "  kept \(step.kept)  ETA \(String(format: "%.1f", elapsed / Double(step.step) * Double(steps - step.step))) s"
+                switch settings.progress {
+                case .off: break
+                case .terminal: settings.progressSink("\r\u{1B}[2K" + line + (step.step == steps ? "\n" : ""))
+                case .plainLines:
+                    if elapsed - lastPlainLine >= ProgressDisplay.plainInterval {
+                        lastPlainLine = elapsed
+                        settings.progressSink(line + "\n")
+                    }
+                }
+            }
+        } catch let interruption as Interruption {
+            if settings.progress == .terminal, lastMask != nil { settings.progressSink("\n") }   // end the step line first
+            guard let lastMask else { throw interruption }
+            // Ctrl-C between steps: the mask of the last completed step stays reachable
+            let partial = MaskHandle(lastMask, network: model.network, method: method.rawValue, steps: completedSteps,
+                                     interrupted: true)
+            return args.context.interrupted(interruption.message, partial: .handle(partial))
         }
         let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps)
         let report = try MaskReport(mask: result.mask, network: model.network)

@@ -3,6 +3,7 @@ import Foundation
 import NeuralNet
 import PruneScript
 import Pruning
+import Support
 import Training
 
 /// Training and evaluation. `train` trains a copy: pruning at initialization prunes and trains
@@ -60,7 +61,11 @@ extension BuiltinRegistry {
     }
 
     static func progress(_ settings: EngineSettings) -> (any TrainingProgress)? {
-        settings.showProgress ? ConsoleProgress(interactive: true, write: settings.progressSink) : nil
+        switch settings.progress {
+        case .off: nil
+        case .terminal: ConsoleProgress(interactive: true, write: settings.progressSink)
+        case .plainLines: ConsoleProgress(interactive: false, plainInterval: ProgressDisplay.plainInterval, write: settings.progressSink)
+        }
     }
 
     static func checkFits(_ net: Network, _ data: DataHandle, _ args: Arguments) throws {
@@ -85,9 +90,8 @@ extension BuiltinRegistry {
             }
             let run = try Trainer.train(net, train: train, test: data.test, normalization: data.normalization,
                                         options: try Self.recipe(args), progress: Self.progress(settings), cancel: args.context.cancellation)
-            if run.cancelled { throw args.error(.interrupted, "Interrupted after \(run.steps) training steps") }
             let result = try args.bool("in_place") ? model : ModelHandle(net, name: model.name)
-            return .record(RecordStorage([
+            let record = RecordStorage([
                 ("net", .handle(result)), ("accuracy", run.test.map { .number($0.accuracy) } ?? .null),
                 ("loss", run.epochs.last.map { .number($0.loss) } ?? .null),
                 ("test_loss", run.test.map { .number($0.loss) } ?? .null),
@@ -98,7 +102,11 @@ extension BuiltinRegistry {
                                    ("test_accuracy", e.testAccuracy.map { .number($0) } ?? .null),
                                    ("lr", .number(e.learningRate))])
                 }))),
-            ]))
+            ])
+            guard run.cancelled else { return .record(record) }
+            // Ctrl-C: the copy holds the last completed step; `r = train(...)` still binds it
+            record["interrupted"] = .bool(true)
+            return args.context.interrupted("Interrupted after \(run.steps) training steps", partial: .record(record))
         }
 
         register("evaluate", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],

@@ -289,6 +289,13 @@ public struct CallContext {
     public func display(_ item: DisplayItem) { interpreter.emit(.display(item)) }
     public var cancellation: CancellationToken { interpreter.cancellation }
     public var isCancelled: Bool { interpreter.cancellation.isCancelled }
+    /// For a builtin whose engine loop was interrupted (Ctrl-C) but that has a partial result:
+    /// returns `partial` for the builtin to return, so that `r = train(...)` still binds it, and
+    /// the cell then stops with one `Interrupted` error carrying `message`.
+    public func interrupted(_ message: String, partial: Value) -> Value {
+        interpreter.pendingInterruption = (message, partial)
+        return partial
+    }
     /// Throws `Interrupted` if Ctrl-C was pressed: call between batches.
     public func checkCancelled() throws {
         if interpreter.cancellation.isCancelled { throw ScriptError(.interrupted, "interrupted", at: location) }

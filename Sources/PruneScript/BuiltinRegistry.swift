@@ -60,12 +60,20 @@ public struct BuiltinRegistry {
         table[function]?.argumentNames ?? []
     }
 
-    /// Every string choice of `function`'s parameters (model names for `model`, methods for
-    /// `prune`…), in declaration order without repeats, for completion inside a string.
-    public func stringChoices(of function: String) -> [String] {
+    /// Where a string being typed sits in a call: after `name:`, or as the n-th positional argument.
+    public enum ArgumentSlot: Equatable, Sendable {
+        case named(String)
+        case position(Int)
+    }
+
+    /// The string choices of one argument of `function` (model names for `model("`, methods for
+    /// `prune(net, "`, schedules for `force(…, schedule: "`), for completion inside a string.
+    public func stringChoices(of function: String, at slot: ArgumentSlot) -> [String] {
         guard let b = table[function] else { return [] }
-        var seen = Set<String>()
-        return (b.positional + b.named).flatMap { $0.choices ?? [] }.filter { seen.insert($0).inserted }
+        switch slot {
+        case .named(let name): return (b.positional + b.named).first { $0.name == name }?.choices ?? []
+        case .position(let n): return n < b.positional.count ? b.positional[n].choices ?? [] : []
+        }
     }
 
     /// What `help()` prints: every builtin with its one-line doc.

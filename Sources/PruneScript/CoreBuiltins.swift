@@ -315,7 +315,7 @@ extension BuiltinRegistry {
             return .null
         }
         register("help", positional: [Param("name", .oneOf([.string, .function]), default: .null)],
-                 doc: "List the builtins, or show one's signature, arguments, units, defaults and reference.") { args in
+                 doc: "List the builtins, or show one's signature, arguments, units, defaults and reference; help(\"for\"), help(\"syntax\")… explain the language.") { args in
             let registry = args.context.registry
             switch args["name"] {
             case .null: args.context.print(registry.index)
@@ -323,9 +323,11 @@ extension BuiltinRegistry {
             case .function(.closure(let c)): args.context.print("\(c.declaration.signature)\n  a function defined in the session")
             case .string(let name):
                 if let text = registry.help(for: name) { args.context.print(text) }
+                else if let text = LanguageHelp.text(for: name) { args.context.print(text) }
                 else {
-                    throw args.error(.name, "no builtin named '\(name)'", argument: "name",
-                                     hint: Suggest.hint(for: name, in: registry.names))
+                    throw args.error(.name, "no builtin named '\(name)' (nor a language topic)", argument: "name",
+                                     hint: Suggest.hint(for: name, in: registry.names + LanguageHelp.aliases.keys.sorted())
+                                        ?? "help(\"syntax\") lists the language topics; help() the builtins")
                 }
             default: break
             }

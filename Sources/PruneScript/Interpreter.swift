@@ -73,6 +73,10 @@ public final class Interpreter {
     private var outputs: [OutputEvent] = []
     private var callDepth = 0
     private var steps = 0
+    /// Set by a builtin that was interrupted but returned what it had done so far
+    /// (`CallContext.interrupted`): the statement completes (an assignment binds the partial
+    /// result), then the cell stops with this message as its `Interrupted` error.
+    var pendingInterruption: (message: String, partial: Value)?
 
     public init(builtins: BuiltinRegistry = .core, limits: Limits = Limits(),
                 cancellation: CancellationToken = CancellationToken()) {
@@ -91,6 +95,7 @@ public final class Interpreter {
         outputs = []
         steps = 0
         callDepth = 0
+        pendingInterruption = nil
         let (value, error, syntax) = runOnLargeStack { () -> (Value?, ScriptError?, [ScriptError]) in
             let (program, errors) = Parser.parse(source, cell: cell)
             guard let program else { return (nil, errors.first, errors) }
@@ -103,6 +108,8 @@ public final class Interpreter {
             }
         }
         if let value { globals.define("_", value) }
+        if let partial = pendingInterruption?.partial { globals.define("_", partial) }
+        pendingInterruption = nil
         return CellResult(cell: cell, value: value, outputs: outputs, error: error, syntaxErrors: syntax)
     }
 
@@ -157,6 +164,7 @@ public final class Interpreter {
                 } else {
                     _ = try exec(stmt, globals)
                 }
+                try stopIfInterrupted(after: stmt)
             } catch var e as ScriptError {
                 if e.location == nil { e.location = stmt.location }
                 throw e
@@ -174,8 +182,22 @@ public final class Interpreter {
     /// Runs statements in `env`; the value of the last one when it is an expression, else nil.
     func execBlock(_ body: [Stmt], _ env: Environment) throws -> Value {
         var last: Value = .null
-        for stmt in body { last = try exec(stmt, env) }
+        for stmt in body {
+            last = try exec(stmt, env)
+            try stopIfInterrupted(after: stmt)
+        }
         return last
+    }
+
+    /// Ends the cell once a statement whose builtin was interrupted has completed, saying where
+    /// the partial result went.
+    private func stopIfInterrupted(after stmt: Stmt) throws {
+        guard let pending = pendingInterruption else { return }
+        var hint = "_ holds what was done so far (its interrupted field is true)"
+        if case .assign(.variable(let name, _), _, _, _, _) = stmt {
+            hint = "\(name) holds what was done so far (its interrupted field is true)"
+        }
+        throw ScriptError(.interrupted, pending.message, at: stmt.location, hint: hint)
     }
 
     private func exec(_ stmt: Stmt, _ env: Environment) throws -> Value {
@@ -238,7 +260,7 @@ public final class Interpreter {
     /// Counts a step and checks the cancellation flag and step budget.
     @inline(__always)
     private func tick(_ loc: SourceLocation) throws {
-        if cancellation.isCancelled { throw ScriptError(.interrupted, "interrupted", at: loc) }
+        if cancellation.isCancelled { throw ScriptError(.interrupted, pendingInterruption?.message ?? "interrupted", at: loc) }
         steps += 1
         if let max = limits.maxSteps, steps > max {
             throw ScriptError(.runtime, "step limit of \(max) exceeded", at: loc)
@@ -736,6 +758,8 @@ public final class Interpreter {
             throw e
         } catch let u as Unwind {
             throw u
+        } catch let i as Interruption {
+            throw ScriptError(.interrupted, i.message, at: loc, length: nameLength)
         } catch {
             throw ScriptError(.engine, Interpreter.describe(error), at: loc, length: nameLength)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Notebook
 import Session
+import Support
 
 /// `prunebook demo`: a smoke test without files. It trains LeNet-300-100 on the bundled 8×8
 /// digits with the reference recipe and reports test accuracy, as one PruneScript cell run
@@ -33,7 +34,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         Interrupt.install()
         let session = NotebookSession(figures: FigureWriter(folder: "Plots", notebookName: "demo", transcriptFolder: "."),
-                                      cancellation: Interrupt.token, showProgress: isatty(STDERR_FILENO) != 0)
+                                      cancellation: Interrupt.token, progress: .forStandardError())
         session.onEvent = { event in if case .stdout(let text) = event { Terminal.out(text) } }
         let result = session.append(source)
         if let error = session.render(result) { throw CLIError(error) }

@@ -29,6 +29,9 @@ final class LineReader {
         rl_signal_event_hook = lineReaderSignalHook
         using_history()
         stifle_history(historyLimit)
+        // a multi-line cell is one history entry: the file keeps entries apart by timestamps
+        history_write_timestamps = 1
+        history_multiline_entries = 1
         if let historyPath { _ = read_history(historyPath) }   // ENOENT on the first run is fine
     }
 
@@ -45,9 +48,13 @@ final class LineReader {
         defer { Interrupt.inReadline.store(false, ordering: .relaxed) }
         guard let raw = readline(prompt) else { return nil }
         defer { free(raw) }
-        let line = String(cString: raw)
-        if !line.allSatisfy(\.isWhitespace) { add_history(raw) }
-        return line
+        return String(cString: raw)
+    }
+
+    /// Adds one history entry: a whole cell (Up recalls its lines together), a command or `?name`.
+    func remember(_ entry: String) {
+        guard interactive, !entry.allSatisfy(\.isWhitespace) else { return }
+        add_history(entry)
     }
 
     /// Whether Ctrl-C cleared the line during the last `readLine`.

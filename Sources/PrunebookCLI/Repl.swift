@@ -2,6 +2,7 @@ import Foundation
 import Notebook
 import PruneScript
 import Session
+import Support
 
 /// The interactive session behind `prunebook` / `prunebook repl`.
 ///
@@ -38,7 +39,7 @@ final class Repl {
         let figures = FigureWriter(folder: plots, notebookName: name, transcriptFolder: ".")
         let interactive = isatty(STDIN_FILENO) != 0
         session = NotebookSession(figures: figures, cancellation: Interrupt.token,
-                                  showProgress: interactive && isatty(STDERR_FILENO) != 0, dataDirectory: dataDirectory)
+                                  progress: interactive ? .forStandardError() : .off, dataDirectory: dataDirectory)
         self.recordPath = recordPath
         let completion = Completion(interpreter: session.interpreter, commands: Repl.commands.map(\.name))
         reader = LineReader(historyPath: historyPath) { word, line in completion.complete(word: word, line: line) }
@@ -59,7 +60,10 @@ final class Repl {
                 let prompt = interactive ? (buffer.isEmpty ? primary : continuation) : ""
                 guard let line = nextLine(prompt: prompt, resetPrompt: primary) else {
                     if interactive { Terminal.out("\n") }
-                    if !buffer.isEmpty { runCell(buffer.joined(separator: "\n")) }
+                    if !buffer.isEmpty {
+                        reader.remember(buffer.joined(separator: "\n"))
+                        runCell(buffer.joined(separator: "\n"))
+                    }
                     break loop
                 }
                 if reader.interruptedAtPrompt { buffer = [] }
@@ -67,10 +71,12 @@ final class Repl {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
                     if trimmed.isEmpty { continue }
                     if trimmed.hasPrefix(":") {
+                        reader.remember(trimmed)
                         if !command(String(trimmed.dropFirst())) { break loop }
                         continue loop
                     }
                     if trimmed.hasPrefix("?"), Repl.isName(trimmed.dropFirst()) {
+                        reader.remember(trimmed)
                         help(String(trimmed.dropFirst()))
                         continue loop
                     }
@@ -86,26 +92,28 @@ final class Repl {
                             if isComplete(buffer.joined(separator: "\n")) != .incomplete { break }
                             continue
                         }
-                        pending = next
+                        pending.insert(next, at: 0)
                     }
                     break
                 }
             }
+            reader.remember(buffer.joined(separator: "\n"))
             runCell(buffer.joined(separator: "\n"))
         }
         finish()
         return !interactive && anyFailed ? 1 : 0
     }
 
-    /// A line read ahead (piped input) and not yet used.
-    private var pending: String?
+    /// Lines read but not yet used: a line read ahead (piped input), or the later lines of a
+    /// multi-line cell recalled from history and entered at once.
+    private var pending: [String] = []
 
     private func nextLine(prompt: String, resetPrompt: String?) -> String? {
-        if let line = pending {
-            pending = nil
-            return line
-        }
-        return reader.readLine(prompt: prompt, resetPrompt: resetPrompt)
+        if !pending.isEmpty { return pending.removeFirst() }
+        guard let text = reader.readLine(prompt: prompt, resetPrompt: resetPrompt) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        pending = Array(lines.dropFirst())
+        return lines.first ?? ""
     }
 
     /// Runs one cell, printing its result, error and (with `:time`) its wall time.
@@ -184,8 +192,10 @@ final class Repl {
         let bare = name.hasPrefix(":") ? String(name.dropFirst()) : name
         if let text = registry.help(for: bare) {
             Terminal.out(text + "\n")
-        } else if let c = Repl.commands.first(where: { $0.name == bare }) {
+        } else if let c = Repl.commands.first(where: { $0.name == bare }), name.hasPrefix(":") || LanguageHelp.text(for: bare) == nil {
             Terminal.out("\(c.usage)  \(c.doc)\n")
+        } else if let text = LanguageHelp.text(for: bare) {
+            Terminal.out(text + "\n")
         } else if let v = session.interpreter.global(bare) {
             Terminal.out("\(bare): a \(v.typeName), \(v.repr)\n")
         } else {

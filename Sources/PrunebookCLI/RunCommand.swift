@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Notebook
 import Session
+import Support
 
 /// `prunebook run SCRIPT.prune [-p name=value]... [--out DIR] [--plots DIR] [--formats ipynb,md]`:
 /// replays a script from a clean state and writes its transcripts.
@@ -32,7 +33,21 @@ struct RunCommand: ParsableCommand {
             transform: TranscriptFormat.list)
     var formats: [TranscriptFormat] = TranscriptFormat.allCases
 
+    @Flag(help: "Let the transcript replace the script it replays (an .ipynb run in its own folder).")
+    var inPlace = false
+
+    /// The transcripts this run writes.
+    var outputPaths: [String] {
+        let folder = out ?? NotebookPaths.folder(script)
+        return formats.map { FigureWriter.join(folder, NotebookPaths.baseName(script) + "." + $0.notebookFormat.rawValue) }
+    }
+
     func validate() throws {
+        let input = FigureWriter.absolute(script)
+        if !inPlace, let clash = outputPaths.first(where: { FigureWriter.absolute($0) == input }) {
+            throw ValidationError("run would overwrite its input \(clash) with the replayed transcript; "
+                                  + "pass --in-place to replace it, or --out DIR to write elsewhere")
+        }
         for p in parameters where Parameters.parse(p) == nil {
             throw ValidationError("-p expects name=value, got '\(p)'")
         }
@@ -50,15 +65,14 @@ struct RunCommand: ParsableCommand {
         Interrupt.install()
         let figures = FigureWriter(folder: session.plots, notebookName: name, transcriptFolder: outFolder)
         let cells = NotebookSession(notebook: notebook, figures: figures, cancellation: Interrupt.token,
-                                    showProgress: isatty(STDERR_FILENO) != 0, dataDirectory: session.dataFolder)
+                                    progress: .forStandardError(), dataDirectory: session.dataFolder)
         let failure: ReplayFailure?
         do { failure = try cells.replay(overrides: parameters.compactMap(Parameters.parse)) } catch {
             throw ValidationError(error.description)
         }
 
         let transcript = cells.transcript
-        for format in formats {
-            let path = FigureWriter.join(outFolder, name + "." + format.notebookFormat.rawValue)
+        for (format, path) in zip(formats, outputPaths) {
             do { try transcript.write(to: path, format: format.notebookFormat, createFolders: true) } catch {
                 throw CLIError("\(error)")
             }

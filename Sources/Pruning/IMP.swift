@@ -99,7 +99,7 @@ public enum IMP {
             pre.stopStep = options.rewindStep
             pre.evaluateEachEpoch = false
             let run = try Trainer.train(rewind, train: train, test: nil, normalization: normalization, options: pre, cancel: cancel)
-            if run.cancelled { throw PruningError("Interrupted while training to the rewind point (step \(run.steps) of \(options.rewindStep))") }
+            if run.cancelled { throw Interruption("Interrupted while training to the rewind point (step \(run.steps) of \(options.rewindStep))") }
         }
         return rewind
     }

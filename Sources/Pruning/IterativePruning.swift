@@ -100,10 +100,11 @@ public enum IterativePruning {
     }
 
     /// Runs the method down to `density`, returning the final mask and per-step records.
-    /// `cancel` is checked between steps.
+    /// `cancel` is checked between steps: an `Interruption` then (`onStep` has seen every completed
+    /// step's mask); a `PruningError` for bad options or data.
     public static func run(_ method: IterativeMethod, network: Network, data: BatchSource, density: Double,
                            options: Options, cancel: CancellationToken? = nil,
-                           onStep: ((PruningStep, Mask) -> Void)? = nil) throws(PruningError) -> (mask: Mask, steps: [PruningStep]) {
+                           onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> (mask: Mask, steps: [PruningStep]) {
         guard options.steps >= 1 else { throw PruningError("steps must be at least 1, got \(options.steps)") }
         guard options.batchesPerStep >= 1 else { throw PruningError("batches_per_step must be at least 1") }
         guard method == .synflow || !data.isEmpty else { throw PruningError("\(method.rawValue) needs data, the source is empty") }
@@ -116,7 +117,7 @@ public enum IterativePruning {
         let total = mask.total
         var records: [PruningStep] = []
         for (t, d) in options.schedule.densities(final: density, steps: options.steps).enumerated() {
-            if cancel?.isCancelled == true { throw PruningError("Interrupted at step \(t + 1) of \(options.steps)") }
+            if cancel?.isCancelled == true { throw Interruption("Interrupted at step \(t + 1) of \(options.steps)") }
             let scores = try stepScores(method, original: original, work: work, previous: mask, step: t + 1,
                                         data: data, options: options)
             let k = DensitySchedule.keptCount(total: total, density: d)

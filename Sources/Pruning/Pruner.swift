@@ -60,10 +60,11 @@ public enum Pruner {
         }
     }
 
-    /// Prunes `network` (which is left unchanged) to the requested amount.
+    /// Prunes `network` (which is left unchanged) to the requested amount. Throws `PruningError`,
+    /// or `Interruption` when `cancel` stops an iterative method between steps.
     public static func prune(_ network: Network, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
                              options: PruningOptions = PruningOptions(), cancel: CancellationToken? = nil,
-                             onStep: ((PruningStep, Mask) -> Void)? = nil) throws(PruningError) -> PruningResult {
+                             onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> PruningResult {
         let density = try amount.density()
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data to prune") }
         let iterative: IterativeMethod?

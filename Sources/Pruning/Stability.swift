@@ -115,7 +115,7 @@ public enum Stability {
         for (_, p) in net.namedParameters { p.mask = nil }
         var result = Interpolation(alphas: [], errors: [], losses: [])
         for i in 0..<points {
-            if cancel?.isCancelled == true { throw PruningError("Interrupted at interpolation point \(i + 1) of \(points)") }
+            if cancel?.isCancelled == true { throw Interruption("Interrupted at interpolation point \(i + 1) of \(points)") }
             let alpha = Double(i) / Double(points - 1)
             for ((_, p), ((_, pa), (_, pb))) in zip(net.namedParameters, zip(a.namedParameters, b.namedParameters)) {
                 p.value = mix(pa.value, pb.value, alpha)
@@ -151,7 +151,7 @@ public enum Stability {
         var recipe = training
         recipe.startStep = rewindStep
         let run = try Trainer.train(net, train: train, test: test, normalization: normalization, options: recipe, cancel: cancel)
-        if run.cancelled { throw PruningError("Interrupted after \(run.steps) training steps") }
+        if run.cancelled { throw Interruption("Interrupted after \(run.steps) training steps") }
         return (net, run.test?.accuracy ?? 0)
     }
 }

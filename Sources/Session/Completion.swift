@@ -21,8 +21,8 @@ package struct Completion {
     var variables: () -> [String]
     /// Field names of a variable's value (record keys, handle fields).
     var fields: (String) -> [String]
-    /// String choices of a builtin's parameters (nil: a string outside any call).
-    var stringChoices: (String?) -> [String]
+    /// String choices of one argument of a builtin (the callee, and where the string stands).
+    var stringChoices: (_ callee: String, _ slot: BuiltinRegistry.ArgumentSlot) -> [String]
     /// REPL commands without the colon.
     var commands: [String]
     /// Entries of a folder ("" is the current one); folders end in "/".
@@ -34,7 +34,7 @@ package struct Completion {
 
     package init(builtins: @escaping () -> [String], namedArguments: @escaping (String) -> [String],
                  variables: @escaping () -> [String], fields: @escaping (String) -> [String],
-                 stringChoices: @escaping (String?) -> [String], commands: [String],
+                 stringChoices: @escaping (String, BuiltinRegistry.ArgumentSlot) -> [String], commands: [String],
                  listFolder: @escaping (String) -> [String] = Completion.folderEntries) {
         self.builtins = builtins; self.namedArguments = namedArguments; self.variables = variables
         self.fields = fields; self.stringChoices = stringChoices; self.commands = commands
@@ -51,13 +51,20 @@ package struct Completion {
             variables: { interpreter.globalNames },
             fields: { name in
                 switch interpreter.global(name) {
-                case .record(let r)?: return r.keys
-                case .handle(let h)?: return h.fieldNames
+                // only names `x.name` can reach (a score set's "fc1.weight" is x["fc1.weight"])
+                case .record(let r)?: return r.keys.filter(Completion.isFieldName)
+                case .handle(let h)?: return h.fieldNames.filter(Completion.isFieldName)
                 default: return []
                 }
             },
-            stringChoices: { callee in callee.map { interpreter.builtins.stringChoices(of: $0) } ?? [] },
+            stringChoices: { interpreter.builtins.stringChoices(of: $0, at: $1) },
             commands: commands)
+    }
+
+    /// Whether `x.name` can spell this field: an identifier (not `fc1.weight`, not a keyword).
+    package static func isFieldName(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter || first == "_" else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !keywords.contains(name)
     }
 
     /// Candidates for the token being typed at the end of `line`: the token as this completer
@@ -85,8 +92,10 @@ package struct Completion {
         }
         let scan = Completion.scan(line)
         if let string = scan.openString {
-            let callee = scan.openCalls.last.flatMap { $0.isEmpty ? nil : $0 }
-            var matches = stringChoices(callee).filter { $0.hasPrefix(string) }
+            var matches: [String] = []
+            if let callee = scan.openCalls.last, !callee.isEmpty, let slot = scan.stringSlot {
+                matches = stringChoices(callee, slot).filter { $0.hasPrefix(string) }
+            }
             matches += paths(string)
             return (string, matches.uniqueSorted(), false)
         }
@@ -156,6 +165,8 @@ package struct Completion {
     struct Scan {
         var openString: String?
         var openCalls: [String]
+        /// Where the open string stands in the innermost call: after `name:` or at a position.
+        var stringSlot: BuiltinRegistry.ArgumentSlot?
 
         /// Whether the token being typed starts an argument (right after `(` or `,`).
         func atArgumentStart(beforeToken length: Int, in line: String) -> Bool {
@@ -169,6 +180,10 @@ package struct Completion {
         var string: String?
         var identifier = "", lastIdentifier = ""
         var escaped = false
+        // per open bracket: commas seen at its level, and the label of the argument being written
+        var commas: [Int] = []
+        var label: [String?] = []
+        var slot: BuiltinRegistry.ArgumentSlot?
         for ch in line {
             if var s = string {
                 if escaped { escaped = false; s.append(ch); string = s; continue }
@@ -184,18 +199,27 @@ package struct Completion {
             }
             if !identifier.isEmpty { lastIdentifier = identifier; identifier = "" }
             switch ch {
-            case "\"": string = ""; lastIdentifier = ""
-            case "(":
-                stack.append(lastIdentifier)
+            case "\"":
+                string = ""
+                slot = label.last.flatMap { $0 }.map { .named($0) } ?? commas.last.map { .position($0) }
                 lastIdentifier = ""
-            case "[", "{": stack.append(""); lastIdentifier = ""
-            case ")", "]", "}": _ = stack.popLast(); lastIdentifier = ""
+            case "(":
+                stack.append(lastIdentifier); commas.append(0); label.append(nil)
+                lastIdentifier = ""
+            case "[", "{": stack.append(""); commas.append(0); label.append(nil); lastIdentifier = ""
+            case ")", "]", "}": _ = stack.popLast(); _ = commas.popLast(); _ = label.popLast(); lastIdentifier = ""
+            case ",":
+                if !commas.isEmpty { commas[commas.count - 1] += 1; label[label.count - 1] = nil }
+                lastIdentifier = ""
+            case ":":
+                if !label.isEmpty, !lastIdentifier.isEmpty { label[label.count - 1] = lastIdentifier }
+                lastIdentifier = ""
             case " ", "\t": break
             case "#": return Scan(openString: nil, openCalls: stack)   // a comment
             default: lastIdentifier = ""
             }
         }
-        return Scan(openString: string, openCalls: stack)
+        return Scan(openString: string, openCalls: stack, stringSlot: string == nil ? nil : slot)
     }
 }
 

@@ -44,10 +44,10 @@ package final class NotebookSession {
 
     /// A session over `notebook` (its outputs are kept until a cell re-runs).
     package init(notebook: Notebook = Notebook(), figures: FigureWriter, cancellation: CancellationToken,
-         showProgress: Bool = false, dataDirectory: String? = nil) {
+         progress: ProgressDisplay = .off, dataDirectory: String? = nil) {
         self.notebook = notebook
         self.figures = figures
-        settings = EngineSettings(figuresFolder: figures.folder, dataDirectory: dataDirectory, showProgress: showProgress)
+        settings = EngineSettings(figuresFolder: figures.folder, dataDirectory: dataDirectory, progress: progress)
         interpreter = Interpreter(builtins: .prunebook(settings: settings), cancellation: cancellation)
         interpreter.onOutput = { [unowned self] event in self.record(event) }
     }
@@ -62,8 +62,10 @@ package final class NotebookSession {
         notebook.cells[index].executionCount = count
         if let seed = notebook.cells[index].seed, seed >= 0 { interpreter.seed = UInt64(seed) }
         current = (index, count, 0)
+        let previous = (interpreter.global("_"), interpreter.global("__"))
         let result = interpreter.run(notebook.cells[index].source, cell: count)
         current = nil
+        if let value = result.value { remember(value, count: count, previous: previous) }
         if let value = result.value, !NotebookSession.isFigure(value) {
             notebook.cells[index].append(.executeResult(count: count, text: value.repr))
         }
@@ -89,7 +91,23 @@ package final class NotebookSession {
     }
 
     /// Forgets every variable (keeps the recording and the numbering).
-    package func resetVariables() { interpreter.reset() }
+    package func resetVariables() {
+        interpreter.reset()
+        results = ListStorage()
+    }
+
+    /// Results by execution count, as IPython keeps them: `Out[n]` (nil where cell n showed
+    /// none), `_n`, and `__` / `___` for the results before `_`.
+    private var results = ListStorage()
+
+    private func remember(_ value: Value, count: Int, previous: (Value?, Value?)) {
+        while results.items.count <= count { results.items.append(.null) }
+        results.items[count] = value
+        interpreter.setGlobal("Out", .list(results))
+        interpreter.setGlobal("_\(count)", value)
+        if let last = previous.0 { interpreter.setGlobal("__", last) }
+        if let beforeLast = previous.1 { interpreter.setGlobal("___", beforeLast) }
+    }
 
     /// A figure handle's result is not shown as text: its display already is the output.
     package static func isFigure(_ value: Value) -> Bool {

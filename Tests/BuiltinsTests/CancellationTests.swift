@@ -37,8 +37,14 @@ import Testing
         #expect(error.kind == .interrupted)
         #expect(error.message.contains("Interrupted after"))
         #expect(stopped < 5, "training went on for \(stopped) s after the cancel")
+        #expect(error.hint == "r holds what was done so far (its interrupted field is true)")
+        #expect(r.outputs.isEmpty, "one message, as the error: \(r.outputs)")
+        // the partial run stays reachable: the copy at the last completed step, marked interrupted
+        #expect(interpreter.run("r.interrupted", cell: 3).resultText == "true")
+        #expect(interpreter.run("r.steps > 0 and r.steps < 2000 * 44", cell: 4).resultText == "true")
+        #expect(interpreter.run("type(r.net)", cell: 5).resultText == "\"model\"")
         // the session goes on: its variables are kept and the next cell runs
-        let next = interpreter.run("net.prunable", cell: 3)
+        let next = interpreter.run("net.prunable", cell: 6)
         #expect(next.error == nil)
         #expect(next.resultText == "50200")
     }
@@ -46,8 +52,12 @@ import Testing
     @Test func cancellingTheInterpretersTokenStopsForce() throws {
         let (r, stopped, interpreter) = try Self.interrupt("m = force(net, data, sparsity: 99%, steps: 20000)", after: 1)
         let error = try #require(r.error)
-        #expect(error.message.contains("Interrupted at step"))
+        #expect(error.kind == .interrupted)
+        #expect(error.message.hasPrefix("Interrupted at step"))
         #expect(stopped < 5, "FORCE went on for \(stopped) s after the cancel")
-        #expect(interpreter.run("1 + 1", cell: 3).resultText == "2")
+        // the mask of the last completed step, marked interrupted
+        #expect(interpreter.run("m.interrupted", cell: 3).resultText == "true")
+        #expect(interpreter.run("len(m.steps) > 0 and m.sparsity < 99%", cell: 4).resultText == "true")
+        #expect(interpreter.run("1 + 1", cell: 5).resultText == "2")
     }
 }

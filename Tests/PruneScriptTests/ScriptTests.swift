@@ -161,3 +161,38 @@ func languageScript(_ file: String) throws {
     #expect(runScript("1 + 1 # expect: 2", name: "t").isEmpty)
     #expect(runScript("nope # expect error: NameError: unknown name", name: "t").isEmpty)
 }
+
+/// `docs/language.md`: every ```prune block runs, in order, in one session, and its `# expect:`
+/// comments hold (line numbers in failures are the Markdown file's).
+@Test func languageReference() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/language.md").path
+    let markdown = try String(contentsOfFile: path, encoding: .utf8)
+    var inBlock = false
+    var lines: [String] = []
+    var blocks = 0
+    for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasPrefix("```") {
+            if !inBlock && line == "```prune" { blocks += 1 }
+            inBlock = !inBlock && line == "```prune"
+            lines.append("")
+            continue
+        }
+        lines.append(inBlock ? String(line) : "")
+    }
+    #expect(blocks >= 15, "the reference has its examples")
+    let failures = runScript(lines.joined(separator: "\n"), name: "docs/language.md")
+    #expect(failures.isEmpty, "\(failures.joined(separator: "\n\n"))")
+}
+
+/// `help("for")`, `help("fn")`, `help("syntax")`: every keyword and topic has text.
+@Test func languageHelpTopics() {
+    for name in ["for", "fn", "syntax", "while", "if", "let", "and", "**", "Out"] {
+        let r = Interpreter().run("help(\"\(name)\")", cell: 1)
+        #expect(r.error == nil, "\(name)")
+        #expect(r.stdout.count > 80, "\(name): \(r.stdout)")
+    }
+    #expect(Interpreter().run("help(\"for\")", cell: 1).stdout.contains("for x in xs"))
+    for topic in LanguageHelp.order { #expect(LanguageHelp.text(for: topic) != nil, "\(topic)") }
+    for (alias, topic) in LanguageHelp.aliases { #expect(LanguageHelp.text(for: topic) != nil, "\(alias) → \(topic)") }
+}

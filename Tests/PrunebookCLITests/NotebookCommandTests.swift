@@ -161,6 +161,45 @@ import Testing
         #expect(formats.stderr.contains("unknown format 'pdf'"))
     }
 
+    /// Friction 10: `run x.ipynb` no longer overwrites its input without a word.
+    @Test func runRefusesToOverwriteItsInputUnlessInPlace() throws {
+        let dir = try Self.folder(with: "sample.prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try CLI.run(["run", "sample.prune", "--formats", "ipynb"], cwd: dir).status == 0)
+        let before = try Self.read(dir + "/sample.ipynb")
+        try FileManager.default.removeItem(atPath: dir + "/sample.prune")
+        let refused = try CLI.run(["run", "sample.ipynb"], cwd: dir)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("run would overwrite its input sample.ipynb"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--in-place"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sample.md"), "nothing is written when refused")
+        // the same file through another spelling of its path is still the input
+        #expect(try CLI.run(["run", "./sample.ipynb", "--formats", "ipynb"], cwd: dir).status == 64)
+        // --out elsewhere, or --in-place, run it
+        let elsewhere = try CLI.run(["run", "sample.ipynb", "--out", "out"], cwd: dir)
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(try Self.read(dir + "/out/sample.ipynb") == before)
+        try "stale".write(toFile: dir + "/sample.md", atomically: true, encoding: .utf8)
+        let inPlace = try CLI.run(["run", "sample.ipynb", "--in-place"], cwd: dir)
+        #expect(inPlace.status == 0, "\(inPlace.stderr)")
+        #expect(try Self.read(dir + "/sample.ipynb") == before)
+        #expect(try Self.read(dir + "/sample.md") != "stale")
+    }
+
+    /// Friction 10: `run` piped to a log shows progress as plain lines (no terminal escapes), and
+    /// the transcript stays free of it.
+    @Test func runPipedToALogPrintsPlainProgress() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "r = train(lenet300(input: [1, 8, 8]), digits(), epochs: 2, batch: 64)\nr.steps\n"
+            .write(toFile: dir + "/t.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "t.prune"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("trained 2 epochs (44 steps)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("\u{1B}"), "no terminal escapes in a log: \(r.stderr)")
+        #expect(!(try Self.read(dir + "/t.ipynb")).contains("trained 2 epochs"), "progress never enters the transcript")
+    }
+
     @Test func convertRoundTripsAScriptThroughIpynb() throws {
         let dir = try Self.folder(with: "sample.prune")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -133,9 +133,16 @@ import Testing
         try t.press("C-c")
         s = try t.wait(for: "In [9]:")
         #expect(s.contains("Interrupted after"), "\(s)")
+        // one message, on its own line (the progress line ended first), and the partial run is kept
+        #expect(s.components(separatedBy: "Interrupted after").count == 2, "\(s)")
+        #expect(!s.split(separator: "\n").contains { $0.contains("ETA") && $0.contains("Interrupted") }, "\(s)")
+        #expect(s.contains("r holds what was done so far"), "\(s)")
+        try t.type("r.interrupted"); try t.press("Enter")
+        s = try t.wait(for: "Out[9]:")
+        #expect(s.contains("Out[9]: true"), "\(s)")
         try t.type("x + 0"); try t.press("Enter")
-        s = try t.wait(for: "Out[9]: 41")
-        #expect(s.contains("Out[9]: 41"), "\(s)")
+        s = try t.wait(for: "Out[10]: 41")
+        #expect(s.contains("Out[10]: 41"), "\(s)")
         // :export, then Ctrl-D writes --record
         try t.type(":export session.ipynb"); try t.press("Enter")
         s = try t.wait(for: "wrote session.ipynb")
@@ -147,7 +154,7 @@ import Testing
 
         let nb = try JSONParser.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/session.ipynb")), as: UTF8.self))
         let cells = try #require(nb["cells"]?.arrayValue)
-        #expect(cells.count == 9)
+        #expect(cells.count == 10)
         func source(_ i: Int) -> String { cells[i]["source"]?.arrayValue?.compactMap(\.stringValue).joined() ?? "" }
         #expect(source(1) == "for i in range(3) {\nprint(i * 2)\n}")
         #expect(cells[1]["outputs"]?.arrayValue?.first?["text"]?.arrayValue?.compactMap(\.stringValue) == ["0\n", "2\n", "4\n"])
@@ -159,5 +166,37 @@ import Testing
         #expect(cells[5]["execution_count"]?.intValue == 6)
         #expect(FileManager.default.fileExists(atPath: dir + "/rec.ipynb"))
         #expect(FileManager.default.fileExists(atPath: dir + "/.prunebook_history"))
+    }
+
+    /// Friction 5: Up recalls a multi-line cell whole (one history entry, also across sessions),
+    /// and `Out[n]` works at the prompt.
+    @Test(.enabled(if: ReplTests.tmux != nil, "tmux not installed"))
+    func multiLineCellsAreOneHistoryEntry() throws {
+        let tmux = try #require(ReplTests.tmux)
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let command = "env HOME='\(dir)' TERM=xterm '\(CLI.binary)' repl; echo EXIT=$?; sleep 60"
+        var t = try Terminal(tmux: tmux, command: command, cwd: dir)
+        try t.wait(for: "In [1]:")
+        try t.type("for i in range(2) {"); try t.press("Enter")
+        try t.type("print(i + 10)"); try t.press("Enter")
+        try t.type("}"); try t.press("Enter")
+        try t.wait(for: "In [2]:")
+        try t.press("Up"); try t.press("Enter")
+        var s = try t.wait(for: "In [3]:")
+        #expect(s.components(separatedBy: "\n10\n11\n").count == 3, "the recalled cell ran whole: \(s)")
+        try t.type("6 * 7"); try t.press("Enter")
+        try t.wait(for: "In [4]:")
+        try t.type("Out[3] + 1"); try t.press("Enter")
+        s = try t.wait(for: "Out[4]:")
+        #expect(s.contains("Out[4]: 43"), "\(s)")
+        try t.press("C-d")
+        try t.wait(for: "EXIT=")
+        // a new session recalls the cell from the history file, still whole
+        t = try Terminal(tmux: tmux, command: command, cwd: dir)
+        try t.wait(for: "In [1]:")
+        try t.press("Up"); try t.press("Up"); try t.press("Up"); try t.press("Enter")
+        s = try t.wait(for: "In [2]:")
+        #expect(s.contains("10\n11\n"), "\(s)")
     }
 }

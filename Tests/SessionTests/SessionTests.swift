@@ -117,7 +117,7 @@ private final class FakeFigure: ScriptHandle {
         namedArguments: { $0 == "train" ? ["model", "epochs", "lr"] : $0 == "round" ? ["x", "digits"] : [] },
         variables: { ["net", "results", "prints"] },
         fields: { $0 == "results" ? ["accuracy", "loss"] : [] },
-        stringChoices: { $0 == "model" ? ["lenet5", "lenet300", "vgg11"] : $0 == "dataset" ? ["mnist", "fashion-mnist", "cifar10"] : [] },
+        stringChoices: { callee, _ in callee == "model" ? ["lenet5", "lenet300", "vgg11"] : callee == "dataset" ? ["mnist", "fashion-mnist", "cifar10"] : [] },
         commands: ["help", "save", "export", "run", "history", "time", "reset", "quit"],
         listFolder: { folder in folder == "" ? ["Plots/", "notes.prune", ".hidden"] : folder == "Plots/" ? ["a.svg", "b.svg"] : [] }) }
 
@@ -146,5 +146,39 @@ private final class FakeFigure: ScriptHandle {
         #expect(c.complete(word: "zz", line: "zz").matches.isEmpty)
         // a comment: nothing special, names still complete
         #expect(Completion.scan("f(\"a\") # (x").openCalls.isEmpty)
+    }
+
+    /// Friction 5: results by number, as in IPython.
+    @Test func outputHistory() {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = Self.session(in: dir)
+        s.append("1 + 1")
+        s.append("print(3)")
+        s.append("10")
+        #expect(s.append("Out[1] + _3").resultText == "12")
+        #expect(s.append("[__, ___]").resultText == "[10, 2]")
+        #expect(s.append("Out[2]").resultText == nil, "cell 2 showed no result")
+        #expect(s.append("_4").resultText == "12")
+        #expect(s.append("Out[99]").error?.kind == .index)
+    }
+
+    /// Friction 5: completion offers what exists: fields reachable with a dot, string choices of
+    /// the call being typed (from the builtin registry).
+    @Test func completionFromTheRegistryAndRealFields() {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = Self.session(in: dir)
+        s.append("r = {\"fc1.weight\": 1, count: 2}")
+        let c = Completion(interpreter: s.interpreter, commands: [])
+        #expect(c.complete(word: "r.", line: "r.").matches == ["r.count"])
+        let methods = c.complete(word: "s", line: "prune(net, \"s").matches
+        #expect(methods.contains("snip") && methods.contains("synflow"), "\(methods)")
+        #expect(!methods.contains("force"))
+        #expect(c.complete(word: "iter", line: "m = prune(net, \"iter").matches == ["iter_snip"])
+        #expect(c.complete(word: "ex", line: "force(net, data, schedule: \"ex").matches == ["exp"])
+        #expect(c.complete(word: "ex", line: "force(net, data, ties: \"ex").matches == ["exact"])
+        #expect(c.complete(word: "ex", line: "force(net, data, sparsity: 0.9, ties: \"ex").matches == ["exact"])
+        #expect(c.complete(word: "fashion-m", line: "dataset(\"fashion-m").matches.isEmpty == false)
     }
 }

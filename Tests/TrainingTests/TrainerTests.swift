@@ -118,4 +118,42 @@ import Training
         #expect(out.contains("test accuracy"))
         #expect(out.split(separator: "\n").count == 1)
     }
+
+    @Test func plainProgressLinesForLogs() throws {
+        var out = ""
+        // interval 0: a plain line after every batch, then the summary; never a terminal escape
+        let p = ConsoleProgress(interactive: false, plainInterval: 0) { out += $0 }
+        let net = try digitsNet()
+        _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil,
+                              normalization: .digits, options: TrainingOptions(epochs: 2, batchSize: 64), progress: p)
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 44 + 1, "\(out)")
+        #expect(lines.first?.hasPrefix("epoch 1/2  1/22  loss ") == true, "\(out)")
+        #expect(lines.last?.hasPrefix("trained 2 epochs (44 steps)") == true, "\(out)")
+        #expect(!out.contains("\u{1B}") && !out.contains("\r"))
+    }
+
+    @Test func interruptedProgressEndsItsLineAndSaysNothingElse() throws {
+        var out = ""
+        let p = ConsoleProgress(interactive: true) { out += $0 }
+        let token = CancellationToken()
+        let net = try digitsNet()
+        final class CancelAfterFirstBatch: TrainingProgress {
+            let inner: ConsoleProgress, token: CancellationToken
+            init(_ inner: ConsoleProgress, _ token: CancellationToken) { self.inner = inner; self.token = token }
+            func epochStarted(epoch: Int, of epochs: Int, batches: Int) { inner.epochStarted(epoch: epoch, of: epochs, batches: batches) }
+            func batchFinished(batch: Int, of batches: Int, loss: Double, accuracy: Double, imagesPerSecond: Double, eta: Double) {
+                inner.batchFinished(batch: batch, of: batches, loss: loss, accuracy: accuracy, imagesPerSecond: imagesPerSecond, eta: eta)
+                token.cancel()
+            }
+            func epochFinished(_ metrics: EpochMetrics) { inner.epochFinished(metrics) }
+            func finished(_ run: TrainingRun) { inner.finished(run) }
+        }
+        let run = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits,
+                                    options: TrainingOptions(epochs: 2, batchSize: 64), progress: CancelAfterFirstBatch(p, token),
+                                    cancel: token)
+        #expect(run.cancelled)
+        #expect(out.hasSuffix("\n"), "the progress line is ended: \(out.debugDescription)")
+        #expect(!out.contains("Interrupted"), "the caller reports the interruption once: \(out.debugDescription)")
+    }
 }
