@@ -76,7 +76,7 @@ let package = Package(
         ]),
         .testTarget(name: "NotebookTests", dependencies: ["JSON", "Notebook", "Support", "TestSupport"]),
         .testTarget(name: "SessionTests", dependencies: ["Notebook", "PruneScript", "Session", "Support", "TestSupport"]),
-        .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "TestSupport"],
+        .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "Tensor", "TestSupport"],
                     exclude: ["Fixtures"]),
     ]
 )

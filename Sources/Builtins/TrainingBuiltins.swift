@@ -23,6 +23,10 @@ extension BuiltinRegistry {
         Param("gamma", .number, default: .number(0.1), range: .greaterThan(0)),
         Param("warmup", .integer, default: .number(0), range: .atLeast(0), unit: "iterations of linear warm-up"),
         Param("augment", .bool, default: .bool(false), doc: "random crop (padding 4) and horizontal flip"),
+        Param("val", .number, default: .number(0), defaultText: "0 (none)", range: ParamRange(0..<1),
+              unit: "fraction of the training images held out (seeded) to validate on; reported as val_accuracy beside the test accuracy"),
+        Param("wd_exclude", .list, default: .null, defaultText: "[] (decay on every parameter, as PyTorch)",
+              doc: "parameters weight decay skips: \"bias\", \"bn\" (BatchNorm weight and bias), names or patterns like \"fc3.*\""),
         Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "data order and augmentation"),
     ] }
 
@@ -49,6 +53,18 @@ extension BuiltinRegistry {
                                nesterov: try args.bool("nesterov"), schedule: schedule, warmupSteps: try args.int("warmup"),
                                seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
                                augmentation: try args.bool("augment") ? Augmentation() : nil, evaluateEachEpoch: true)
+            .with(validation: try args.number("val"), weightDecayExclude: try Self.stringList(args, "wd_exclude"))
+    }
+
+    /// A list argument of strings (empty when absent).
+    static func stringList(_ args: Arguments, _ name: String) throws -> [String] {
+        guard args.has(name) else { return [] }
+        return try args.list(name).items.map { v in
+            guard case .string(let s) = v else {
+                throw args.error(.type, "\(name) must list strings, got \(v.typeName) in \(args[name].repr)", argument: name)
+            }
+            return s
+        }
     }
 
     /// The training images of a data argument, with a clear error for batch lists.
@@ -98,11 +114,16 @@ extension BuiltinRegistry {
                 ("steps", .number(Double(run.steps))),
                 ("epochs", .table(TableStorage(rows: run.epochs.map { e in
                     RecordStorage([("epoch", .number(Double(e.epoch))), ("loss", .number(e.loss)),
-                                   ("train_accuracy", .number(e.trainAccuracy)),
-                                   ("test_accuracy", e.testAccuracy.map { .number($0) } ?? .null),
-                                   ("lr", .number(e.learningRate))])
+                                   ("train_accuracy", .number(e.trainAccuracy))]
+                                  + (run.validation == nil ? [] : [("val_accuracy", e.validationAccuracy.map { .number($0) } ?? .null)])
+                                  + [("test_accuracy", e.testAccuracy.map { .number($0) } ?? .null), ("lr", .number(e.learningRate))])
                 }))),
             ])
+            if let v = run.validation {
+                // only with val: the record of a plain run keeps its fields
+                record["val_accuracy"] = .number(v.accuracy)
+                record["val_loss"] = .number(v.loss)
+            }
             guard run.cancelled else { return .record(record) }
             // Ctrl-C: the copy holds the last completed step; `r = train(...)` still binds it
             record["interrupted"] = .bool(true)

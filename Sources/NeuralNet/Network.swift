@@ -116,55 +116,14 @@ public final class Network {
     }
 }
 
-/// A state that does not fit a network: which names are missing, unexpected or of the wrong shape.
-public struct StateError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
 extension Network {
-    /// Loads parameters and buffers named `prefix + name` from a safetensors file, as PyTorch's
-    /// strict `load_state_dict`: every entry must be present with the right shape, and no other
-    /// tensor under `prefix` may remain (except `num_batches_tracked`, which Prunebook does not keep).
-    public func loadWeights(from file: SafetensorsFile, prefix: String = "") throws(StateError) {
-        var values: [(String, Tensor)] = []
-        var missing: [String] = []
-        var wrong: [String] = []
-        let targets = state
-        for (name, current) in targets {
-            guard let entry = file.entry(prefix + name) else { missing.append(prefix + name); continue }
-            guard entry.shape == current.shape else {
-                wrong.append("\(prefix + name): file has \(entry.shape), model has \(current.shape)")
-                continue
-            }
-            do { values.append((name, try file.tensor(prefix + name))) } catch {
-                wrong.append(error.message)
-            }
-        }
-        let known = Set(targets.map { prefix + $0.name })
-        let unexpected = file.names.filter {
-            $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked")
-        }
-        var problems: [String] = []
-        if !missing.isEmpty { problems.append("missing \(missing.count) tensor(s): " + Network.list(missing)) }
-        if !wrong.isEmpty { problems.append("wrong shape or type: " + Network.list(wrong)) }
-        if !unexpected.isEmpty { problems.append("unexpected tensor(s) under '\(prefix)': " + Network.list(unexpected)) }
-        guard problems.isEmpty else {
-            throw StateError(message: "\(file.path) does not fit \(architecture): " + problems.joined(separator: "; "))
-        }
-        let params = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter) })
-        let buffers = Dictionary(uniqueKeysWithValues: namedBuffers.map { ($0.name, $0.buffer) })
-        for (name, v) in values {
-            if let p = params[name] { p.value = v } else { buffers[name]?.value = v }
-        }
+    /// Names of the normalization parameters (BatchNorm's scale and shift, `bn1.weight`, `bn1.bias`).
+    public var batchNormParameterNames: [String] {
+        namedParameters.filter { $0.parameter.role == .normScale || $0.parameter.role == .normShift }.map(\.name)
     }
 
     /// Parameters and buffers as safetensors items named `prefix + name`.
     public func stateItems(prefix: String = "") -> [SafetensorsItem] {
         state.map { SafetensorsItem.f32(prefix + $0.name, $0.value) }
-    }
-
-    private static func list(_ names: [String]) -> String {
-        names.count <= 5 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", … (\(names.count) in all)"
     }
 }

@@ -3,7 +3,8 @@ import Tensor
 
 /// Stochastic gradient descent with momentum, Nesterov option and weight decay, with PyTorch's
 /// semantics: d = g + wd·w; buf = d on the first step, then buf = μ·buf + (1 − dampening)·d;
-/// d = d + μ·buf (Nesterov) or buf; w −= lr·d. Weight decay applies to every parameter it is given.
+/// d = d + μ·buf (Nesterov) or buf; w −= lr·d. Weight decay applies to every parameter it is given
+/// except those marked in `decayFree` (PyTorch's parameter group with weight_decay 0).
 ///
 /// Masks: a parameter with a mask has its gradient masked before the step and its value after
 /// it, so pruned weights stay exactly zero.
@@ -14,10 +15,13 @@ public final class SGD: Optimizer {
     public let dampening: Double
     public let nesterov: Bool
     public let weightDecay: Double
+    /// Per parameter: true when weight decay skips it (biases, BatchNorm with `wd_exclude`).
+    public let decayFree: [Bool]
     private var buffers: [Tensor?]
 
     public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
-                nesterov: Bool = false, weightDecay: Double = 0) {
+                nesterov: Bool = false, weightDecay: Double = 0, decayFree: [Bool] = []) {
+        precondition(decayFree.isEmpty || decayFree.count == parameters.count, "one decayFree flag per parameter")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum and no dampening")
         self.parameters = parameters
         self.learningRate = learningRate
@@ -25,12 +29,14 @@ public final class SGD: Optimizer {
         self.dampening = dampening
         self.nesterov = nesterov
         self.weightDecay = weightDecay
+        self.decayFree = decayFree.isEmpty ? Array(repeating: false, count: parameters.count) : decayFree
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
     public func step() {
-        let (lr, mu, wd, damp) = (Float(learningRate), Float(momentum), Float(weightDecay), Float(1 - dampening))
+        let (lr, mu, damp) = (Float(learningRate), Float(momentum), Float(1 - dampening))
         for (k, p) in parameters.enumerated() {
+            let wd = decayFree[k] ? 0 : Float(weightDecay)
             let n = p.value.count
             let mask = p.mask
             var first = false

@@ -21,6 +21,22 @@ public enum Trainer {
         guard train.classes <= network.classes else {
             throw TrainingError.invalid("\(train.name) has \(train.classes) classes, \(network.architecture) has \(network.classes) outputs")
         }
+        guard options.validationFraction >= 0 && options.validationFraction < 1 else {
+            throw TrainingError.invalid("the validation fraction must be in [0, 1), got \(options.validationFraction)")
+        }
+        var train = train
+        var validationLoader: DataLoader?
+        if options.validationFraction > 0 {
+            let held = Int((Double(train.count) * options.validationFraction).rounded())
+            guard held >= 1, held < train.count else {
+                throw TrainingError.invalid("a validation fraction of \(options.validationFraction) holds out \(held) of \(train.count) training images; "
+                                            + "it must leave at least one image on each side")
+            }
+            let split = train.splitOff(validation: held, seed: options.seed)
+            train = split.train
+            validationLoader = DataLoader(images: split.validation, normalization: normalization, batchSize: 500, shuffle: false)
+        }
+        let decayFree = try WeightDecayExclusion.flags(for: network, rules: options.weightDecayExclude)
         let loader = DataLoader(images: train, normalization: normalization, batchSize: options.batchSize,
                                 shuffle: true, seed: options.seed, augmentation: options.augmentation)
         let testLoader = test.map { DataLoader(images: $0, normalization: normalization, batchSize: 500, shuffle: false) }
@@ -30,7 +46,8 @@ public enum Trainer {
         let epochs = (endStep + perEpoch - 1) / perEpoch
         network.applyMasks()
         let sgd = SGD(parameters: network.namedParameters.map(\.parameter), learningRate: options.learningRate,
-                      momentum: options.momentum, nesterov: options.nesterov, weightDecay: options.weightDecay)
+                      momentum: options.momentum, nesterov: options.nesterov, weightDecay: options.weightDecay,
+                      decayFree: decayFree)
         var run = TrainingRun(epochs: [], steps: 0, cancelled: false, test: nil, seconds: 0)
         let start = now()
         // resuming at `startStep` (IMP rewinding): the schedule and the data order carry on from there
@@ -72,6 +89,12 @@ public enum Trainer {
                                        testAccuracy: nil, testLoss: nil, seconds: seconds,
                                        imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: sgd.learningRate)
             let last = epoch == epochs - 1 || run.steps >= endStep
+            if let validationLoader, options.evaluateEachEpoch || last {
+                let v = Evaluation.run(network, on: validationLoader)
+                metrics.validationAccuracy = v.accuracy
+                metrics.validationLoss = v.loss
+                if last { run.validation = v }
+            }
             if let testLoader, options.evaluateEachEpoch || last {
                 let e = Evaluation.run(network, on: testLoader)
                 metrics.testAccuracy = e.accuracy
@@ -83,6 +106,7 @@ public enum Trainer {
         }
         // cancelled, or nothing left to train (start at the end): evaluate what there is
         if run.test == nil, let testLoader { run.test = Evaluation.run(network, on: testLoader) }
+        if run.validation == nil, let validationLoader { run.validation = Evaluation.run(network, on: validationLoader) }
         run.seconds = now() - start
         progress?.finished(run)
         return run

@@ -21,6 +21,12 @@ public struct TrainingOptions: Sendable, Equatable {
     public var startStep: Int = 0
     /// Stop after this iteration (the rewind point W_k): the schedule still spans the whole run.
     public var stopStep: Int?
+    /// Fraction of the training images held out, seeded by `seed`, to validate on after each
+    /// epoch (0: none, every image trains).
+    public var validationFraction: Double = 0
+    /// Parameters weight decay skips: "bias" (every bias), "bn" (BatchNorm's weight and bias),
+    /// or parameter names and `*` patterns ("fc3.*"). Empty: decay on every parameter, as PyTorch.
+    public var weightDecayExclude: [String] = []
 
     public init(epochs: Int = 1, steps: Int? = nil, batchSize: Int = 128, learningRate: Double = 0.1,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4, nesterov: Bool = false,
@@ -51,6 +57,9 @@ public struct EpochMetrics: Sendable, Equatable {
     /// Test accuracy after the epoch, when a test set was given and evaluated.
     public var testAccuracy: Double?
     public var testLoss: Double?
+    /// Accuracy and loss on the held-out validation images (with a validation fraction).
+    public var validationAccuracy: Double? = nil
+    public var validationLoss: Double? = nil
     public var seconds: Double
     public var imagesPerSecond: Double
     /// Learning rate of the epoch's last step.
@@ -66,5 +75,17 @@ public struct TrainingRun: Sendable {
     public var cancelled: Bool
     /// Final test evaluation (nil without a test set).
     public var test: Evaluation?
+    /// Final evaluation on the held-out validation images (nil without a validation fraction).
+    public var validation: Evaluation? = nil
     public var seconds: Double
+}
+
+extension TrainingOptions {
+    /// These options with a validation fraction and weight-decay exclusions.
+    public func with(validation fraction: Double, weightDecayExclude: [String]) -> TrainingOptions {
+        var o = self
+        o.validationFraction = fraction
+        o.weightDecayExclude = weightDecayExclude
+        return o
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Tensor
 import TestSupport
 import Testing
 
@@ -198,6 +199,41 @@ import Testing
         #expect(r.stderr.contains("trained 2 epochs (44 steps)"), "\(r.stderr)")
         #expect(!r.stderr.contains("\u{1B}"), "no terminal escapes in a log: \(r.stderr)")
         #expect(!(try Self.read(dir + "/t.ipynb")).contains("trained 2 epochs"), "progress never enters the transcript")
+    }
+
+    /// Friction 7 through the CLI: an nn.Sequential state dict fails with the rename that loads it.
+    @Test func loadWeightsErrorsNameTheFix() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let shapes = [[300, 64], [300], [100, 300], [100], [10, 100], [10]]
+        let names = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+        try SafetensorsWriter.write(zip(names, shapes).map { .f32($0, Tensor(zeros: $1)) }, to: dir + "/seq.safetensors")
+        try "net = lenet300(input: [1, 8, 8])\nload_weights(net, \"seq.safetensors\")\n"
+            .write(toFile: dir + "/w.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "w.prune"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("seq.safetensors does not fit lenet300"), "\(r.stderr)")
+        #expect(r.stderr.contains(#"rename: {"0.weight": "fc1.weight""#), "\(r.stderr)")
+    }
+
+    /// Friction 9 through the CLI: val: reports a validation accuracy beside the test accuracy,
+    /// wd_exclude: a typo is a clear error.
+    @Test func trainingWithAValidationSplit() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        # %%
+        r = train(lenet300(input: [1, 8, 8]), digits(), epochs: 1, val: 0.2, wd_exclude: ["bias"])
+        [r.val_accuracy > 0.1, r.accuracy > 0.1, keys(r.epochs)]
+
+        # %%
+        train(lenet300(input: [1, 8, 8]), digits(), wd_exclude: ["biases"])
+        """.write(toFile: dir + "/v.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "v.prune"], cwd: dir)
+        #expect(r.status == 1)
+        let md = try Self.read(dir + "/v.md")
+        #expect(md.contains(#"[true, true, ["epoch", "loss", "train_accuracy", "val_accuracy", "test_accuracy", "lr"]]"#), "\(md)")
+        #expect(r.stderr.contains("wd_exclude: 'biases' matches no parameter of lenet300"), "\(r.stderr)")
     }
 
     @Test func convertRoundTripsAScriptThroughIpynb() throws {

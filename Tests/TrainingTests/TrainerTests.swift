@@ -156,4 +156,49 @@ import Training
         #expect(out.hasSuffix("\n"), "the progress line is ended: \(out.debugDescription)")
         #expect(!out.contains("Interrupted"), "the caller reports the interruption once: \(out.debugDescription)")
     }
+
+    /// Friction 9: a seeded validation split, reported beside the test accuracy.
+    @Test func validationSplitIsHeldOutAndSeeded() throws {
+        let train = try BundledDigits.split(.train), test = try BundledDigits.split(.test)
+        var options = TrainingOptions(epochs: 2, batchSize: 64, seed: 3)
+        options.validationFraction = 0.2
+        let a = try Trainer.train(try digitsNet(), train: train, test: test, normalization: .digits, options: options)
+        let held = Int((Double(train.count) * 0.2).rounded())   // 279 of 1397
+        #expect(a.validation?.count == held)
+        #expect(a.test?.count == test.count)
+        #expect(a.steps == 2 * ((train.count - held + 63) / 64), "training sees only the rest")
+        #expect(a.epochs.allSatisfy { $0.validationAccuracy != nil && $0.testAccuracy != nil })
+        // the same seed holds out the same images: the same run again
+        let b = try Trainer.train(try digitsNet(), train: train, test: test, normalization: .digits, options: options)
+        #expect(a.validation == b.validation)
+        options.validationFraction = 0
+        let plain = try Trainer.train(try digitsNet(), train: train, test: test, normalization: .digits, options: options)
+        #expect(plain.validation == nil && plain.epochs.allSatisfy { $0.validationAccuracy == nil })
+        options.validationFraction = 0.9999
+        #expect(throws: TrainingError.self) {
+            try Trainer.train(try digitsNet(), train: train.prefix(10), test: nil, normalization: .digits, options: options)
+        }
+    }
+
+    /// Friction 9: weight decay can skip biases and BatchNorm, as PyTorch parameter groups do.
+    @Test func weightDecayExclusions() throws {
+        let resnet = try ModelZoo.build(ModelSpec(name: "resnet20", classes: 10, width: 0.25))
+        let names = resnet.namedParameters.map(\.name)
+        let bn = try WeightDecayExclusion.flags(for: resnet, rules: ["bn"])
+        let excluded = zip(names, bn).filter { $0.1 }.map { $0.0 }
+        #expect(excluded == resnet.batchNormParameterNames)
+        #expect(excluded.contains("bn1.weight") && excluded.contains("bn1.bias") && !excluded.contains("conv1.weight"))
+        let bias = try WeightDecayExclusion.flags(for: resnet, rules: ["bias"])
+        #expect(zip(names, bias).filter { $0.1 }.allSatisfy { $0.0.hasSuffix(".bias") })
+        let fc = try WeightDecayExclusion.flags(for: resnet, rules: ["fc.*"])
+        #expect(zip(names, fc).filter { $0.1 }.map { $0.0 } == ["fc.weight", "fc.bias"])
+        #expect(throws: TrainingError.self) { try WeightDecayExclusion.flags(for: resnet, rules: ["bias", "batchnorm"]) }
+        // SGD: a zero gradient with decay shrinks a weight; an excluded one stays
+        let a = Parameter(Tensor(shape: [2], scalars: [1, 2]), role: .bias), b = Parameter(Tensor(shape: [2], scalars: [1, 2]), role: .bias)
+        let sgd = SGD(parameters: [a, b], learningRate: 1, weightDecay: 0.5, decayFree: [false, true])
+        a.grad = Tensor(zeros: [2]); b.grad = Tensor(zeros: [2])
+        sgd.step()
+        #expect(a.value.scalars == [0.5, 1])
+        #expect(b.value.scalars == [1, 2])
+    }
 }
