@@ -26,7 +26,7 @@ extension BuiltinRegistry {
                  ] + Self.recipeParams,
                  doc: "Iterative magnitude pruning with rewinding: train, prune a fraction of the survivors, rewind to step k, repeat. "
                     + "Returns {rounds: table, masks, nets, rewind}.",
-                 reference: Self.lotteryReference) { args in
+                 reference: Self.lotteryReference, resultFields: ["rounds", "masks", "nets", "rewind", "interrupted"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let (data, train) = try Self.trainingData(args)
             try Self.checkFits(model.network, data, args)
@@ -65,7 +65,7 @@ extension BuiltinRegistry {
                                unit: "iteration k: net is W_k and training runs from k")] + Self.recipeParams,
                  doc: "Stability of the subnetwork mask ⊙ net: {data_order: distance between two data orders, "
                     + "pruning: distance to the full network trained with the same order}; l2 = ‖m⊙W − m⊙W′‖₂, angle in degrees.",
-                 reference: Self.lotteryReference) { args in
+                 reference: Self.lotteryReference, resultFields: ["data_order", "pruning", "nets"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let mask = try args.handle("mask", as: MaskHandle.self)
             let (data, train) = try Self.trainingData(args)
@@ -84,7 +84,7 @@ extension BuiltinRegistry {
         register("interpolate", positional: [Param("a", .handle("model")), Param("b", .handle("model")), Param("data", .handle("dataset"))],
                  named: [Param("points", .integer, default: .number(30), range: .atLeast(2))],
                  doc: "Test error along α·a + (1 − α)·b; returns {path: table of alpha, error, loss; barrier: sup error − mean of the ends}.",
-                 reference: Self.lotteryReference) { args in
+                 reference: Self.lotteryReference, resultFields: ["path", "barrier"]) { args in
             let a = try args.handle("a", as: ModelHandle.self), b = try args.handle("b", as: ModelHandle.self)
             let data = try args.handle("data", as: DataHandle.self)
             guard let test = data.test else { throw args.error(.value, "\(data.name) has no test images", argument: "data") }

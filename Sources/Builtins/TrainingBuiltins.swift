@@ -96,7 +96,8 @@ extension BuiltinRegistry {
         register("train", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
                  named: [Param("mask", .handle("mask"), default: .null, doc: "pruned weights stay exactly zero"),
                          Param("in_place", .bool, default: .bool(false), doc: "train net itself instead of a copy")] + Self.recipeParams,
-                 doc: "Train a copy of net with SGD (masked weights stay zero); returns {net, accuracy, loss, epochs, steps}.") { args in
+                 doc: "Train a copy of net with SGD (masked weights stay zero); returns {net, accuracy, loss, epochs, steps}.",
+                 resultFields: ["net", "accuracy", "loss", "test_loss", "steps", "epochs", "val_accuracy", "val_loss", "interrupted"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let (data, train) = try Self.trainingData(args)
             try Self.checkFits(model.network, data, args)
@@ -132,7 +133,8 @@ extension BuiltinRegistry {
 
         register("evaluate", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
                  named: [Param("mask", .handle("mask"), default: .null)],
-                 doc: "Test accuracy and loss of net (under mask, on a copy) on the data set's test images.") { args in
+                 doc: "Test accuracy and loss of net (under mask, on a copy) on the data set's test images.",
+                 resultFields: ["accuracy", "loss", "count"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let data = try args.handle("data", as: DataHandle.self)
             guard let test = data.test else { throw args.error(.value, "\(data.name) has no test images", argument: "data") }

@@ -15,6 +15,12 @@ public struct Cell: Sendable, Equatable {
     /// 1 between cells, 0 after the last one (jupytext's `lines_to_next_cell`).
     public var linesToNextCell: Int?
 
+    /// The line of the file it was read from (1-based) where `source`'s first line stands, so
+    /// that a location in the cell maps to a line an editor can jump to; nil for a cell made in
+    /// a session. For an `.ipynb` cell whose tags came from its metadata, the `#| tags:` line
+    /// added to the source stands on no line: this is then the line before its first stored one.
+    public var sourceLine: Int?
+
     /// The exact script lines this cell was read from, reused while the cell is unchanged
     /// so that reading then writing a script gives the same bytes.
     var scriptChunk: ScriptChunk?

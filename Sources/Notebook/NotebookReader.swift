@@ -14,7 +14,24 @@ public enum NotebookReader {
         } catch {
             throw NotebookFormatError(file: file, location: position(ofByte: error.offset, in: text), message: "not valid JSON: \(error.message)")
         }
-        return try Decoder(file: file).notebook(root)
+        var notebook = try Decoder(file: file).notebook(root)
+        let lines = IpynbSourceLines.scan(text)
+        if lines.count == notebook.cells.count {
+            for (k, line) in lines.enumerated() {
+                guard let line else { continue }
+                // a `#| tags:` line made from the metadata stands on no line of the file
+                let storedFirst = notebook.cells[k].source.hasPrefix("#| tags:") && !Self.storesTagsLine(root, cell: k)
+                notebook.cells[k].sourceLine = storedFirst ? line - 1 : line
+            }
+        }
+        return notebook
+    }
+
+    /// Whether cell `k`'s stored source itself starts with a `#| tags:` line.
+    private static func storesTagsLine(_ root: JSONValue, cell k: Int) -> Bool {
+        guard let source = root["cells"]?.arrayValue?[k]["source"] else { return false }
+        let first = source.stringValue ?? source.arrayValue?.first?.stringValue ?? ""
+        return first.hasPrefix("#| tags:")
     }
 
     /// "line L, column C" of a byte offset.

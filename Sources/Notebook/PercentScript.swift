@@ -159,6 +159,7 @@ public enum PercentScript {
             source = text.joined(separator: "\n")
         }
         var cell = Cell(kind: kind, source: source, title: title)
+        cell.sourceLine = bodyStart + 1
         let defaultBlanks = isLast ? 0 : 1
         cell.linesToNextCell = blanks == defaultBlanks ? nil : blanks
         cell.scriptChunk = ScriptChunk(marker: marker, body: content, kind: kind, title: title, source: source)

@@ -156,12 +156,16 @@ public final class Builtin {
     /// Paper reference shown by `help(name)`.
     public let reference: String?
     public let implementation: (Arguments) throws -> Value
+    /// For a builtin that returns a record: every field it can have, so the static checker can
+    /// flag `r.acuracy` on `r = train(...)`; nil when the result is not such a record.
+    public let resultFields: [String]?
 
     public init(_ name: String, positional: [Param] = [], variadic: Param? = nil, named: [Param] = [],
-                doc: String, reference: String? = nil,
+                doc: String, reference: String? = nil, resultFields: [String]? = nil,
                 _ implementation: @escaping (Arguments) throws -> Value) {
         self.name = name; self.positional = positional; self.variadic = variadic; self.named = named
-        self.doc = doc; self.reference = reference; self.implementation = implementation
+        self.doc = doc; self.reference = reference; self.resultFields = resultFields
+        self.implementation = implementation
     }
 
     /// Every parameter name accepted with `name:` (positional ones too).
@@ -201,6 +205,92 @@ public final class Builtin {
         }
         if let reference { lines.append("  Reference: \(reference)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Builtin {
+    /// Call arguments bound to parameters: values by name (defaults filled in), where each was
+    /// written, which were given, and the variadic extras.
+    struct Binding {
+        var values: [String: Value] = [:]
+        var locations: [String: SourceLocation] = [:]
+        var given = Set<String>()
+        var rest: [Value] = []
+        var restLocations: [SourceLocation] = []
+    }
+
+    /// Binds a call's arguments to the parameters, checking names, counts and, for every value
+    /// that is known, its type, range and choices: the interpreter's binding, and the static
+    /// checker's (which knows literal values only and passes nil for the rest).
+    func bind(_ args: [(label: String?, value: Value?, location: SourceLocation)], at loc: SourceLocation,
+              nameLength: Int) throws -> Binding {
+        var binding = Binding()
+        var nextPositional = 0
+
+        func check(_ p: Param, _ v: Value?, _ at: SourceLocation) throws {
+            guard let v else { return }
+            if v.isNil && !p.isRequired && (p.defaultValue?.isNil ?? false) { return }
+            guard p.type.accepts(v) else {
+                var got = v.typeName
+                if case .number(let x) = v, p.type == .integer { got = formatNumber(x) }
+                throw ScriptError(.type, "argument '\(p.name)' of \(name): expected \(p.type), got \(got)", at: at,
+                                  length: p.name.count)
+            }
+            if let range = p.range, case .number(let x) = v, !range.contains(x) {
+                throw ScriptError(.value, "argument '\(p.name)' of \(name) must be \(range.description.hasPrefix("[") || range.description.hasPrefix("(") ? "in " : "")\(range), got \(formatNumber(x))",
+                                  at: at, length: p.name.count)
+            }
+            if let choices = p.choices, case .string(let s) = v, !choices.contains(s) {
+                throw ScriptError(.value, "argument '\(p.name)' of \(name) must be one of \(choices.map { quote($0) }.joined(separator: ", ")), got \(quote(s))",
+                                  at: at, length: p.name.count, hint: Suggest.closest(to: s, in: choices).map { "did you mean \(quote($0))?" })
+            }
+        }
+
+        for arg in args {
+            if let label = arg.label {
+                guard let p = (positional + named).first(where: { $0.name == label }) else {
+                    let names = argumentNames
+                    throw ScriptError(.argument, "unknown argument '\(label)' for \(name)", at: arg.location, length: label.count,
+                                      hint: Suggest.hint(for: label, in: names)
+                                          ?? (names.isEmpty ? "\(name) takes no named arguments" : "\(name) takes: " + names.joined(separator: ", ")))
+                }
+                if binding.given.contains(label) {
+                    throw ScriptError(.argument, "argument '\(label)' given twice", at: arg.location, length: label.count)
+                }
+                try check(p, arg.value, arg.location)
+                binding.values[label] = arg.value ?? .null
+                binding.locations[label] = arg.location
+                binding.given.insert(label)
+            } else {
+                while nextPositional < positional.count && binding.given.contains(positional[nextPositional].name) {
+                    nextPositional += 1
+                }
+                if nextPositional < positional.count {
+                    let p = positional[nextPositional]
+                    try check(p, arg.value, arg.location)
+                    binding.values[p.name] = arg.value ?? .null
+                    binding.locations[p.name] = arg.location
+                    binding.given.insert(p.name)
+                    nextPositional += 1
+                } else if let v = variadic {
+                    try check(v, arg.value, arg.location)
+                    binding.rest.append(arg.value ?? .null)
+                    binding.restLocations.append(arg.location)
+                } else {
+                    let n = positional.count
+                    throw ScriptError(.argument, "\(name) takes \(n) positional argument\(n == 1 ? "" : "s"), got more",
+                                      at: arg.location, hint: "signature: \(signature)")
+                }
+            }
+        }
+        for p in positional + named where !binding.given.contains(p.name) {
+            guard let d = p.defaultValue else {
+                throw ScriptError(.argument, "missing argument '\(p.name)' for \(name)", at: loc, length: nameLength,
+                                  hint: "signature: \(signature)")
+            }
+            binding.values[p.name] = d
+        }
+        return binding
     }
 }
 

@@ -36,10 +36,10 @@ public struct BuiltinRegistry {
 
     /// Convenience: `register("twice", positional: [Param("x", .number)], doc: "…") { args in … }`.
     public mutating func register(_ name: String, positional: [Param] = [], variadic: Param? = nil,
-                                  named: [Param] = [], doc: String, reference: String? = nil,
+                                  named: [Param] = [], doc: String, reference: String? = nil, resultFields: [String]? = nil,
                                   _ implementation: @escaping (Arguments) throws -> Value) {
         register(Builtin(name, positional: positional, variadic: variadic, named: named,
-                         doc: doc, reference: reference, implementation))
+                         doc: doc, reference: reference, resultFields: resultFields, implementation))
     }
 
     public mutating func remove(_ name: String) {

@@ -685,70 +685,9 @@ public final class Interpreter {
     }
 
     private func callBuiltin(_ b: Builtin, _ args: [EvaluatedArgument], _ loc: SourceLocation, _ nameLength: Int) throws -> Value {
-        var values: [String: Value] = [:]
-        var locations: [String: SourceLocation] = [:]
-        var rest: [Value] = []
-        var restLocations: [SourceLocation] = []
-        var given = Set<String>()
-        var nextPositional = 0
-
-        func check(_ p: Param, _ v: Value, _ at: SourceLocation) throws {
-            if v.isNil && !p.isRequired && (p.defaultValue?.isNil ?? false) { return }
-            guard p.type.accepts(v) else {
-                var got = v.typeName
-                if case .number(let x) = v, p.type == .integer { got = formatNumber(x) }
-                throw ScriptError(.type, "argument '\(p.name)' of \(b.name): expected \(p.type), got \(got)", at: at,
-                                  length: p.name.count)
-            }
-            if let range = p.range, case .number(let x) = v, !range.contains(x) {
-                throw ScriptError(.value, "argument '\(p.name)' of \(b.name) must be \(range.description.hasPrefix("[") || range.description.hasPrefix("(") ? "in " : "")\(range), got \(formatNumber(x))",
-                                  at: at, length: p.name.count)
-            }
-            if let choices = p.choices, case .string(let s) = v, !choices.contains(s) {
-                throw ScriptError(.value, "argument '\(p.name)' of \(b.name) must be one of \(choices.map { quote($0) }.joined(separator: ", ")), got \(quote(s))",
-                                  at: at, length: p.name.count, hint: Suggest.closest(to: s, in: choices).map { "did you mean \(quote($0))?" })
-            }
-        }
-
-        for arg in args {
-            if let label = arg.label {
-                guard let p = (b.positional + b.named).first(where: { $0.name == label }) else {
-                    let names = b.argumentNames
-                    throw ScriptError(.argument, "unknown argument '\(label)' for \(b.name)", at: arg.location, length: label.count,
-                                      hint: Suggest.hint(for: label, in: names)
-                                          ?? (names.isEmpty ? "\(b.name) takes no named arguments" : "\(b.name) takes: " + names.joined(separator: ", ")))
-                }
-                if given.contains(label) {
-                    throw ScriptError(.argument, "argument '\(label)' given twice", at: arg.location, length: label.count)
-                }
-                try check(p, arg.value, arg.location)
-                values[label] = arg.value; locations[label] = arg.location; given.insert(label)
-            } else {
-                while nextPositional < b.positional.count && given.contains(b.positional[nextPositional].name) {
-                    nextPositional += 1
-                }
-                if nextPositional < b.positional.count {
-                    let p = b.positional[nextPositional]
-                    try check(p, arg.value, arg.location)
-                    values[p.name] = arg.value; locations[p.name] = arg.location; given.insert(p.name)
-                    nextPositional += 1
-                } else if let v = b.variadic {
-                    try check(v, arg.value, arg.location)
-                    rest.append(arg.value); restLocations.append(arg.location)
-                } else {
-                    let n = b.positional.count
-                    throw ScriptError(.argument, "\(b.name) takes \(n) positional argument\(n == 1 ? "" : "s"), got more",
-                                      at: arg.location, hint: "signature: \(b.signature)")
-                }
-            }
-        }
-        for p in b.positional + b.named where !given.contains(p.name) {
-            guard let d = p.defaultValue else {
-                throw ScriptError(.argument, "missing argument '\(p.name)' for \(b.name)", at: loc, length: nameLength,
-                                  hint: "signature: \(b.signature)")
-            }
-            values[p.name] = d
-        }
+        let binding = try b.bind(args.map { ($0.label, $0.value, $0.location) }, at: loc, nameLength: nameLength)
+        let (values, locations, given, rest, restLocations) =
+            (binding.values, binding.locations, binding.given, binding.rest, binding.restLocations)
         let arguments = Arguments(builtin: b, context: CallContext(interpreter: self, location: loc), values: values,
                                   given: given, rest: rest, restLocations: restLocations, locations: locations)
         do {

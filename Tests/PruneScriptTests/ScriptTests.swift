@@ -196,3 +196,34 @@ func languageScript(_ file: String) throws {
     for topic in LanguageHelp.order { #expect(LanguageHelp.text(for: topic) != nil, "\(topic)") }
     for (alias, topic) in LanguageHelp.aliases { #expect(LanguageHelp.text(for: topic) != nil, "\(alias) → \(topic)") }
 }
+
+/// The static checker never flags what runs: on every language script, a chunk with a finding
+/// is one that fails at run time too (`# expect error:`); and it finds some of those.
+@Test(arguments: scriptFiles())
+func checkerHasNoFalsePositives(_ file: String) throws {
+    let text = try String(contentsOf: scriptDirectory.appendingPathComponent(file), encoding: .utf8)
+    let chunks = parseScriptChunks(text)
+    let findings = Checker(registry: .core).check(cells: chunks.map(\.code))
+    for (chunk, found) in zip(chunks, findings) where chunk.expectedError == nil {
+        #expect(found.isEmpty, "\(file):\(chunk.line): \(found.map(\.headline))")
+    }
+}
+
+@Test func checkerFindings() {
+    let cells = [
+        "x = 1\nfn f(a) { a + later }\nfor i in 0..2 { total = i }",
+        "later = 2\ny = lenn([1])\nprint(totl)",
+        "r = {a: 1}\nr.b\nq = {a: 1}\nq.b = 2\nq.b",
+        "round(1.5, digit: 2)\nround()\nround(\"x\")\nsort([1], by: 1)",
+        "x = (",
+        "undefined_after_syntax_error",
+    ]
+    let f = Checker(registry: .core).check(cells: cells).map { $0.map { "\($0.kind.name) \($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" } }
+    #expect(f[0].isEmpty, "a function may use a global bound later; a loop binds its names: \(f[0])")
+    #expect(f[1] == ["NameError 2:5 unknown name 'lenn'", "NameError 3:7 unknown name 'totl'"])
+    #expect(f[2] == ["KeyError 2:3 no field 'b' in the result of the record"], "fields assigned later are not judged: \(f[2])")
+    #expect(f[3].count == 4, "\(f[3])")
+    #expect(f[3].first?.hasPrefix("ArgumentError 1:12 unknown argument 'digit' for round") == true, "\(f[3])")
+    #expect(f[4].first?.hasPrefix("SyntaxError") == true)
+    #expect(f[5].isEmpty, "after a cell that does not parse, names are not judged")
+}

@@ -258,15 +258,73 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try CLI.run(["check", "broken.prune"], cwd: dir)
         #expect(r.status == 1)
-        #expect(r.stdout.contains("broken.prune: SyntaxError: "))
-        #expect(r.stdout.contains("broken.prune: SyntaxError: expected ')', got name 'y' (cell 1, line 2, column 1)\n  y = 3\n  ^\n"), "\(r.stdout)")
-        #expect(r.stdout.contains("(cell 3, line 1, column 8)\n  w = 1 +* 2\n         ^\n"), "\(r.stdout)")
-        #expect(r.stdout.contains("(cell 3, line 2, column 11)"), "\(r.stdout)")
-        #expect(!r.stdout.contains("cell 2,"))
-        #expect(r.stdout.hasSuffix("broken.prune: 3 syntax errors in 2 of 3 code cells\n"), "\(r.stdout)")
+        // GNU-style file:line:column of the script itself, so editors jump to them (friction 6)
+        #expect(r.stdout.contains("broken.prune:3:1: SyntaxError: expected ')', got name 'y'\n  y = 3\n  ^\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("broken.prune:9:8: SyntaxError: ") && r.stdout.contains("\n  w = 1 +* 2\n         ^\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("broken.prune:10:11: SyntaxError: "), "\(r.stdout)")
+        #expect(!r.stdout.contains("broken.prune:5:"))
+        #expect(r.stdout.hasSuffix("broken.prune: 3 errors in 2 of 3 code cells\n"), "\(r.stdout)")
         let ok = try CLI.run(["check", "sample.prune"], cwd: dir)
         #expect(ok.status == 0)
-        #expect(ok.stdout == "sample.prune: 6 code cells, no syntax errors\n")
+        #expect(ok.stdout == "sample.prune: 6 code cells, no errors\n")
+    }
+
+    /// Friction 6: check finds more than syntax: unknown names and builtins, arguments, literal
+    /// values, fields; in an .ipynb (tags in its metadata) the lines are the file's.
+    @Test func checkFindsWhatWouldFailBeforeRunning() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        # %%
+        #| tags: [parameters]
+        s = 99%
+
+        # %%
+        net = lenet300(input: [1, 8, 8])
+        data = digits()
+        m = froce(net, data, sparsity: s)
+        r = train(net, data, epochs: 1, lr: 0.1)
+        r.acuracy
+        prune(net, "snip", data, sparsity: 1.5, schedul: "exp")
+        force(net, data, sparsity: s, schedule: "cos")
+
+        """.write(toFile: dir + "/c.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", "c.prune"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("c.prune:8:5: NameError: unknown name 'froce'\n  m = froce(net, data, sparsity: s)\n      ^~~~~\ndid you mean 'force'?"), "\(r.stdout)")
+        #expect(r.stdout.contains("c.prune:10:3: KeyError: no field 'acuracy' in the result of train(…)"), "\(r.stdout)")
+        #expect(r.stdout.contains("did you mean 'accuracy'?"), "\(r.stdout)")
+        #expect(r.stdout.contains("c.prune:11:"), "\(r.stdout)")
+        #expect(r.stdout.contains("ValueError: argument 'sparsity' of prune must be in [0, 1), got 1.5"), "\(r.stdout)")
+        #expect(r.stdout.contains("c.prune:12:") && r.stdout.contains("must be one of \"exp\", \"linear\", got \"cos\""), "\(r.stdout)")
+        #expect(r.stdout.hasSuffix("c.prune: 4 errors in 1 of 2 code cells\n"), "\(r.stdout)")
+        // an .ipynb whose parameters tag is in the cell metadata (as Jupyter stores it): lines of the .ipynb
+        try """
+        {
+         "cells": [
+          {
+           "cell_type": "code",
+           "execution_count": null,
+           "metadata": {"tags": ["parameters"]},
+           "outputs": [],
+           "source": [
+            "s = 99%\\n",
+            "t = froce"
+           ]
+          }
+         ],
+         "metadata": {},
+         "nbformat": 4,
+         "nbformat_minor": 5
+        }
+        """.write(toFile: dir + "/n.ipynb", atomically: true, encoding: .utf8)
+        let n = try CLI.run(["check", "n.ipynb"], cwd: dir)
+        #expect(n.stdout.contains("n.ipynb:10:5: NameError: unknown name 'froce'"), "\(n.stdout)")
+        // every script of the notebooks and of the tests checks clean
+        for script in try FileManager.default.contentsOfDirectory(atPath: ExampleNotebookTests.root + "/Notebooks") where script.hasSuffix(".prune") {
+            let c = try CLI.run(["check", ExampleNotebookTests.root + "/Notebooks/" + script])
+            #expect(c.status == 0, "\(script): \(c.stdout)")
+        }
     }
 
     @Test func versionAndMissingScript() throws {
