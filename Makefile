@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE = -c release
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup peers check-imports build demo test bench clean
+.PHONY: setup peers check-imports build demo test check-slow bench clean
 
 # System packages (Debian) the build and the tests need.
 setup:
@@ -31,6 +31,11 @@ test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$(scripts/peers)" $(SWIFT) test $(TESTFLAGS) --skip-build
+
+# Slow checks, before an issue is resolved: the suite, then every notebook replayed at its
+# checked-in setting into the same bytes.
+check-slow: test
+	scripts/check-notebooks
 
 bench: build
 	$(SWIFT) run $(RELEASE) prunebook bench

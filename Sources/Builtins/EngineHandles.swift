@@ -116,16 +116,29 @@ package final class MaskHandle: ScriptHandle {
 
     package var architecture: String { network.architecture }
 
+    /// ", classes 3, 4 cut off" when some outputs have no path from the input (class collapse).
+    var cutOff: String {
+        let reach = Connectivity.reachability(network, mask: mask)
+        let cut = reach.indices.filter { !reach[$0] }
+        guard !cut.isEmpty else { return "" }
+        if cut.count == reach.count { return ", every output cut off from the input" }
+        return ", class\(cut.count == 1 ? "" : "es") \(cut.map(String.init).joined(separator: ", ")) cut off"
+    }
+
     package var typeName: String { "mask" }
     package var displayText: String {
         "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept"
-            + (interrupted ? ", interrupted after step \(steps.count)>" : ">")
+            + (interrupted ? ", interrupted after step \(steps.count)" : "") + cutOff + ">"
     }
-    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps", "interrupted"] }
+    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps", "interrupted", "unreachable"] }
     package func field(_ name: String) throws -> Value? {
         switch name {
         case "method": return .string(method)
         case "interrupted": return .bool(interrupted)
+        case "unreachable":
+            // outputs (classes) left without a path from the input
+            let reach = Connectivity.reachability(network, mask: mask)
+            return .list(ListStorage(reach.indices.filter { !reach[$0] }.map { .number(Double($0)) }))
         case "sparsity": return .number(mask.sparsity)
         case "density": return .number(mask.density)
         case "kept": return .number(Double(mask.kept))
@@ -172,7 +185,7 @@ package final class ScoresHandle: ScriptHandle {
         case "total": return .number(Double(scores.total))
         default:
             guard let t = scores.scores(name) else { return nil }
-            return .list(ListStorage(t.scalars.map { .number(Double($0)) }))
+            return .handle(TensorHandle(t, name: name))
         }
     }
 

@@ -27,6 +27,8 @@ extension BuiltinRegistry {
     package static func prunebook(settings: EngineSettings) -> BuiltinRegistry {
         var r = BuiltinRegistry.core
         r.registerEngine(settings: settings)
+        // fractions of weights read better as percentages: 99.5%, not 0.995
+        r.display = DisplayStyle(percentFields: ["sparsity", "density", "keep", "target_sparsity"])
         return r
     }
 }

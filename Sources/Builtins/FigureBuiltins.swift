@@ -76,6 +76,7 @@ extension BuiltinRegistry {
                 }
             }
         case .handle(let h as ScoresHandle): return h.values
+        case .handle(let t as TensorHandle): return t.tensor.scalars.map(Double.init)
         default: throw args.error(.type, "\(name) must be a list of numbers, got \(v.typeName)", argument: name)
         }
     }
@@ -96,16 +97,23 @@ extension BuiltinRegistry {
     }
 
     /// Rows grouped by a column's value text, in order of first appearance.
-    static func groups(_ rows: [RecordStorage], by key: String?) -> [(String?, [RecordStorage])] {
+    static func groups(_ rows: [RecordStorage], by key: String?, _ args: Arguments) -> [(String?, [RecordStorage])] {
         guard let key else { return [(nil, rows)] }
         var order: [String] = []
         var members: [String: [RecordStorage]] = [:]
         for r in rows {
-            let label = (r[key] ?? .null).text
+            let label = label(r[key], key: key, args)
             if members[label] == nil { order.append(label) }
             members[label, default: []].append(r)
         }
         return order.map { ($0, members[$0] ?? []) }
+    }
+
+    /// A value as a category or series label: a fraction in a percentage column (sparsity,
+    /// density) as "99.5%", anything else as `print` shows it.
+    static func label(_ v: Value?, key: String, _ args: Arguments) -> String {
+        if case .number(let x)? = v, args.context.registry.display.percentFields.contains(key), let p = formatPercent(x) { return p }
+        return args.context.text(v ?? .null)
     }
 
     static func scale(_ args: Arguments, _ name: String) throws -> Scale? {
@@ -176,7 +184,7 @@ extension BuiltinRegistry {
                 let yKeys: [String]
                 if case .list(let l) = args["y"] { yKeys = l.items.map(\.text) } else { yKeys = [try args.string("y")] }
                 let by = args.has("by") ? try args.string("by") : nil
-                for (label, members) in Self.groups(rows, by: by) {
+                for (label, members) in Self.groups(rows, by: by, args) {
                     for yKey in yKeys {
                         let name = [label, yKeys.count > 1 ? yKey : nil].compactMap { $0 }.joined(separator: " ")
                         series.append((name.isEmpty ? nil : name, try Self.column(members, xKey, args, "x"), try Self.column(members, yKey, args, "y")))
@@ -239,11 +247,11 @@ extension BuiltinRegistry {
             let rows = try Self.rows(args["data"], args, "data")
             let xKey = try args.string("x"), yKey = try args.string("y")
             var categories: [String] = []
-            for r in rows where !categories.contains((r[xKey] ?? .null).text) { categories.append((r[xKey] ?? .null).text) }
-            for (label, members) in Self.groups(rows, by: args.has("by") ? try args.string("by") : nil) {
+            for r in rows where !categories.contains(Self.label(r[xKey], key: xKey, args)) { categories.append(Self.label(r[xKey], key: xKey, args)) }
+            for (label, members) in Self.groups(rows, by: args.has("by") ? try args.string("by") : nil, args) {
                 let heights = try Self.column(members, yKey, args, "y")
                 var samples: [String: [Double]] = [:]
-                for (r, h) in zip(members, heights) { samples[(r[xKey] ?? .null).text, default: []].append(h) }
+                for (r, h) in zip(members, heights) { samples[Self.label(r[xKey], key: xKey, args), default: []].append(h) }
                 let means = categories.map { c in samples[c].map { $0.reduce(0, +) / Double($0.count) } ?? .nan }
                 let repeated = samples.values.contains { $0.count > 1 }
                 let errors: [Double]? = repeated ? categories.map { c in

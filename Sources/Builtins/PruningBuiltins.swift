@@ -18,7 +18,7 @@ extension BuiltinRegistry {
 
     static func methodParams(defaultSteps: String) -> [Param] {
         [
-            Param("steps", .integer, default: .null, defaultText: defaultSteps, range: .atLeast(1), doc: "iterations T of force, iter_snip, synflow"),
+            Param("steps", .integer, default: .null, defaultText: defaultSteps, range: .atLeast(1), doc: "iterations T of force, iter_snip, grasp_it, synflow"),
             Param("batches_per_step", .integer, default: .number(1), range: .atLeast(1), doc: "batches averaged per step; step t uses batches (t−1)·b ..< t·b"),
             Param("schedule", DensitySchedule.self, default: .exponential, doc: "density schedule over the steps"),
             Param("scope", PruningScope.self, default: .global),
@@ -131,6 +131,8 @@ extension BuiltinRegistry {
             return args.context.interrupted(interruption.message, partial: .handle(partial))
         }
         let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps)
+        args.context.note("\(method.rawValue): \(formatPercent(result.mask.sparsity) ?? "") sparse, \(grouped(result.mask.kept)) of "
+                          + "\(grouped(result.mask.total)) weights kept" + (result.steps.isEmpty ? "" : " after \(result.steps.count) steps"))
         let report = try MaskReport(mask: result.mask, network: model.network)
         for w in report.warnings { args.context.warn("\(method.rawValue) at \(percent(result.mask.sparsity)) sparsity: " + w.replacingOccurrences(of: "WARNING: ", with: "")) }
         return .handle(handle)
@@ -140,12 +142,12 @@ extension BuiltinRegistry {
         let methodNames = PruningMethod.allCases.map(\.rawValue)
         register("prune", positional: [Param("net", .handle("model")), Param("method", .string, choices: methodNames),
                                         Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
-                 named: Self.amountParams + Self.methodParams(defaultSteps: "force, iter_snip 60; synflow 100"),
+                 named: Self.amountParams + Self.methodParams(defaultSteps: "force, iter_snip, grasp_it 60; synflow 100"),
                  doc: "Prune net at initialization (net is unchanged); returns a mask. k = floor(N·(1 − sparsity)) weights kept.",
                  reference: "methods and their papers: help(\"force\"), help(\"snip\"), …") { args in
             try Self.runPrune(args, method: try Self.method(args), settings: settings)
         }
-        let defaults: [PruningMethod: String] = [.force: "60", .iterSnip: "60", .synflow: "100"]
+        let defaults: [PruningMethod: String] = [.force: "60", .iterSnip: "60", .graspIt: "60", .synflow: "100"]
         for method in PruningMethod.allCases {
             let data = method.needsData ? Param("data", .handle("dataset")) : Param("data", .handle("dataset"), default: .null, defaultText: "none")
             let named = method.isIterative
@@ -159,7 +161,7 @@ extension BuiltinRegistry {
             }
         }
 
-        register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: PruningMethod.allCases.filter { $0 != .iterSnip && $0 != .force }.map(\.rawValue)),
+        register("scores", positional: [Param("net", .handle("model")), Param("method", .string, choices: PruningMethod.allCases.filter { $0 != .iterSnip && $0 != .force && $0 != .graspIt }.map(\.rawValue)),
                                          Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
                  named: Self.methodParams(defaultSteps: "1").filter { ["batches_per_step", "loss", "seed", "precision"].contains($0.name) },
                  doc: "Connection sensitivities per prunable weight (GraSP: −w⊙Hg, keep the lowest).") { args in
@@ -175,7 +177,7 @@ extension BuiltinRegistry {
             let m = try args.handle("mask", as: MaskHandle.self)
             let report = try MaskReport(mask: m.mask, network: m.network)
             args.context.print(m.displayText + "\n" + report.text.split(separator: "\n").filter { !$0.hasPrefix("WARNING") }.joined(separator: "\n"))
-            for w in report.warnings { args.context.warn(w) }
+            for w in report.warnings { args.context.warn(w.replacingOccurrences(of: "WARNING: ", with: "")) }
             return .null
         }
 
@@ -210,6 +212,7 @@ extension BuiltinRegistry {
         case .grasp: return "keep the lowest −w ⊙ Hg (gradient flow preservation, exact Hessian-vector product)."
         case .synflow: return "data free; iterated |w ⊙ ∂R/∂w| of the all-positive network on an all-ones input."
         case .iterSnip: return "SNIP iterated on an exponential schedule; pruned weights never return."
+        case .graspIt: return "GRASP-It (the FORCE code's third method): Iterative SNIP's loop scoring the squared gradient ḡ²."
         case .force: return "FORCE: iterated connection sensitivity of the pruned network; pruned weights can return."
         }
     }

@@ -212,6 +212,7 @@ struct FigureRenderer {
     /// Extra right space a panel needs of its own (the colour bar of a heatmap).
     private func perPanelExtra(_ i: Int, plotHeight: Double) -> Double {
         guard let hm = prepared[i].heatmap, !hm.isEmpty else { return 0 }
+        if hm.isBinary { return HeatmapDrawing.binaryKeyWidth(fontSize: FigureRenderer.tickFont) }
         let (_, lo, hi) = hm.resolvedMap()
         return HeatmapDrawing.colorbarWidth(lo: lo, hi: hi, length: plotHeight, label: hm.colorbarLabel,
                                             fontSize: FigureRenderer.tickFont)

@@ -61,6 +61,10 @@ struct HeatmapData: Sendable {
 
     var isEmpty: Bool { rows == 0 || cols == 0 || !values.contains { !$0.isNaN } }
 
+    /// A pruning mask drawn cell for cell (every value 0 or 1, none averaged away): two colours
+    /// and a key, not a colour bar.
+    var isBinary: Bool { isMask && values.allSatisfy { $0.isNaN || $0 == 0 || $0 == 1 } }
+
     /// Averages blocks so neither side exceeds `maxCells` (keeps the SVG small).
     private mutating func downsample() {
         originalRows = rows
@@ -208,6 +212,23 @@ enum HeatmapDrawing {
                              ("font-size", NumberFormat.coord(fontSize + 1)), ("text-anchor", "middle"),
                              ("transform", "rotate(-90 " + NumberFormat.coord(lx) + " " + NumberFormat.coord(ly) + ")")])
         }
+    }
+
+    /// The key of a binary mask: a black swatch "kept" above a white one "pruned".
+    static let binaryKey = [("kept", "#000000"), ("pruned", "#FFFFFF")]
+
+    static func binaryKey(x: Double, y: Double, fontSize: Double, into out: inout SVGWriter) {
+        for (k, (label, fill)) in binaryKey.enumerated() {
+            let top = y + Double(k) * (fontSize + 6)
+            out.element("rect", [("x", NumberFormat.coord(x)), ("y", NumberFormat.coord(top)), ("width", NumberFormat.coord(fontSize)),
+                                 ("height", NumberFormat.coord(fontSize)), ("fill", fill), ("stroke", "#000000"), ("stroke-width", "1")])
+            out.text(label, [("x", NumberFormat.coord(x + fontSize + 4)), ("y", NumberFormat.coord(top + fontSize * 0.85)),
+                             ("font-size", NumberFormat.coord(fontSize))])
+        }
+    }
+
+    static func binaryKeyWidth(fontSize: Double) -> Double {
+        8 + fontSize + 4 + (binaryKey.map { TextMetrics.width($0.0, size: fontSize) }.max() ?? 0) + 2
     }
 
     static func colorbarTicks(lo: Double, hi: Double, length: Double) -> ([Double], [String]) {

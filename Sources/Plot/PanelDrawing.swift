@@ -24,9 +24,13 @@ struct PanelDrawing {
         if let hm = p.heatmap, !hm.isEmpty, let hr = g.heat {
             let (map, lo, hi) = hm.resolvedMap()
             HeatmapDrawing.cells(hm, x: hr.x, y: hr.y, w: hr.w, h: hr.h, map: map, lo: lo, hi: hi, into: &out)
-            HeatmapDrawing.colorbar(map: map, lo: lo, hi: hi, x: hr.maxX + 8, y: hr.y, w: 8, h: hr.h,
+            if hm.isBinary {
+                HeatmapDrawing.binaryKey(x: hr.maxX + 8, y: hr.y, fontSize: FigureRenderer.tickFont, into: &out)
+            } else {
+                HeatmapDrawing.colorbar(map: map, lo: lo, hi: hi, x: hr.maxX + 8, y: hr.y, w: 8, h: hr.h,
                                     gradientID: gradientID, label: hm.colorbarLabel,
                                     fontSize: FigureRenderer.tickFont, into: &out)
+            }
         }
         drawBars(into: &out)
         // Bands first, so every line sits on top of every band.

@@ -370,11 +370,16 @@ public struct CallContext {
         get { interpreter.seed }
         nonmutating set { interpreter.seed = newValue }
     }
+    /// A value as `print` shows it (the session's display style, strings unquoted).
+    public func text(_ value: Value) -> String { value.text(interpreter.builtins.display) }
     /// Writes a line (a newline is appended) to the cell's standard output.
     public func print(_ line: String) { interpreter.emit(.stdout(line + "\n")) }
     /// Writes text as is to the cell's standard output.
     public func write(_ text: String) { interpreter.emit(.stdout(text)) }
     public func warn(_ message: String) { interpreter.emit(.warning(message)) }
+    /// A one-line account of the call on standard error (kept in the transcript): what was
+    /// done and measured, never wall-clock times, so replays stay identical.
+    public func note(_ line: String) { interpreter.emit(.note(line)) }
     /// Emits a figure or other rich output.
     public func display(_ item: DisplayItem) { interpreter.emit(.display(item)) }
     public var cancellation: CancellationToken { interpreter.cancellation }

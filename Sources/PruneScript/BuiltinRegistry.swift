@@ -17,6 +17,9 @@ public struct BuiltinRegistry {
     private var table: [String: Builtin] = [:]
     /// Names in registration order.
     public private(set) var names: [String] = []
+    /// How values display in sessions using this registry (engine builtins name their
+    /// percentage fields).
+    public var display = DisplayStyle.plain
 
     /// An empty registry.
     public init() {}

@@ -21,11 +21,11 @@ extension BuiltinRegistry {
     private mutating func registerOutput() {
         register("print", variadic: Param("values"), named: [Param("sep", .string, default: .string(" "))],
                  doc: "Print values (strings without quotes), separated by sep, then a new line.") { args in
-            args.context.print(args.rest.map(\.text).joined(separator: try args.string("sep")))
+            args.context.print(args.rest.map(args.context.text).joined(separator: try args.string("sep")))
             return .null
         }
         register("str", positional: [Param("value")], doc: "The value as text, as print shows it.") { args in
-            .string(args["value"].text)
+            .string(args.context.text(args["value"]))
         }
         register("type", positional: [Param("value")],
                  doc: "The type name: number, string, bool, nil, list, record, table, range, function, or an engine type.") { args in
@@ -115,7 +115,7 @@ extension BuiltinRegistry {
         register("join", positional: [Param("list", .sequence), Param("sep", .string, default: .string(""))],
                  doc: "Join the items (as text) with a separator.") { args in
             let items = try sequenceItems(args, "list")
-            return .string(items.map(\.text).joined(separator: try args.string("sep")))
+            return .string(items.map(args.context.text).joined(separator: try args.string("sep")))
         }
         register("copy", positional: [Param("value")],
                  doc: "A shallow copy of a list, record or table (other values are returned as they are).") { args in

@@ -6,6 +6,8 @@ public enum OutputEvent: Sendable, Equatable {
     /// Text for standard output (`print` appends the newline).
     case stdout(String)
     case warning(String)
+    /// A one-line account of what a builtin did (`train: 2 epochs …`), for standard error.
+    case note(String)
     case display(DisplayItem)
 }
 
@@ -32,8 +34,8 @@ public struct CellResult {
     public var warnings: [String] {
         outputs.compactMap { if case .warning(let w) = $0 { return w } else { return nil } }
     }
-    /// The result as shown at the prompt (`value.repr`), or nil.
-    public var resultText: String? { value?.repr }
+    /// The result as shown at the prompt (`value.repr` in the session's display style), or nil.
+    public var resultText: String?
 }
 
 /// A PruneScript session: globals persist across cells; `_` holds the last shown result.
@@ -110,7 +112,8 @@ public final class Interpreter {
         if let value { globals.define("_", value) }
         if let partial = pendingInterruption?.partial { globals.define("_", partial) }
         pendingInterruption = nil
-        return CellResult(cell: cell, value: value, outputs: outputs, error: error, syntaxErrors: syntax)
+        return CellResult(cell: cell, value: value, outputs: outputs, error: error, syntaxErrors: syntax,
+                          resultText: value.map(show))
     }
 
     /// Every syntax error in `source` (for the CLI's `check`), in source order.
@@ -122,6 +125,9 @@ public final class Interpreter {
     public func render(_ error: ScriptError) -> String {
         error.render(source: error.location.flatMap { sources[$0.cell] })
     }
+
+    /// A value as this session shows a result (its registry's display style).
+    public func show(_ value: Value) -> String { value.repr(builtins.display) }
 
     /// Global variable names (for completion), sorted.
     public var globalNames: [String] { globals.allNames }
@@ -355,7 +361,7 @@ public final class Interpreter {
         for part in parts {
             switch part {
             case .text(let t): s += t
-            case .expr(let e): s += try eval(e, env).text
+            case .expr(let e): s += try eval(e, env).text(builtins.display)
             }
             if s.utf8.count > limits.maxStringLength {
                 throw ScriptError(.value, "string longer than \(limits.maxStringLength) bytes", at: loc)

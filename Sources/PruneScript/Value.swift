@@ -172,19 +172,32 @@ public enum Value {
     // MARK: - Display
 
     /// How a result is shown: strings quoted, `[1, "a"]`, `{a: 1}`, tables as aligned text.
-    public var repr: String { format(quoteStrings: true) }
+    public var repr: String { repr(.plain) }
 
     /// How `print`, `str` and interpolation show a value: top-level strings unquoted.
-    public var text: String { format(quoteStrings: false) }
+    public var text: String { text(.plain) }
 
-    func format(quoteStrings: Bool) -> String {
+    /// `repr` with a display style (the session's: which fields show as percentages).
+    public func repr(_ style: DisplayStyle) -> String {
         var visiting = Set<ObjectIdentifier>()
-        return format(quoteStrings: quoteStrings, visiting: &visiting)
+        return format(quoteStrings: true, style: style, nested: false, key: nil, visiting: &visiting)
     }
 
-    private func format(quoteStrings: Bool, visiting: inout Set<ObjectIdentifier>) -> String {
+    /// `text` with a display style.
+    public func text(_ style: DisplayStyle) -> String {
+        var visiting = Set<ObjectIdentifier>()
+        return format(quoteStrings: false, style: style, nested: false, key: nil, visiting: &visiting)
+    }
+
+    /// As numpy and pandas show data: a bare number exactly (shortest round-trip form), a number
+    /// inside a list, record or table to 6 significant digits, a field or column the style names
+    /// (sparsity, density) as a percentage, a table inside another value as one summary line.
+    private func format(quoteStrings: Bool, style: DisplayStyle, nested: Bool, key: String?,
+                        visiting: inout Set<ObjectIdentifier>) -> String {
         switch self {
-        case .number(let x): return formatNumber(x)
+        case .number(let x):
+            if let key, style.percentFields.contains(key), let p = formatPercent(x) { return p }
+            return nested ? formatSignificant(x) : formatNumber(x)
         case .string(let s): return quoteStrings ? quote(s) : s
         case .bool(let b): return b ? "true" : "false"
         case .null: return "nil"
@@ -197,24 +210,34 @@ public enum Value {
             if visiting.contains(id) || visiting.count > 64 { return "[...]" }
             visiting.insert(id); defer { visiting.remove(id) }
             var parts: [String] = []
-            for v in l.items { parts.append(v.format(quoteStrings: true, visiting: &visiting)) }
+            for v in l.items { parts.append(v.format(quoteStrings: true, style: style, nested: true, key: key, visiting: &visiting)) }
             return "[" + parts.joined(separator: ", ") + "]"
         case .record(let r):
             let id = ObjectIdentifier(r)
             if visiting.contains(id) || visiting.count > 64 { return "{...}" }
             visiting.insert(id); defer { visiting.remove(id) }
             var parts: [String] = []
-            for (k, v) in r.pairs { parts.append("\(formatKey(k)): \(v.format(quoteStrings: true, visiting: &visiting))") }
+            for (k, v) in r.pairs {
+                parts.append("\(formatKey(k)): \(v.format(quoteStrings: true, style: style, nested: true, key: k, visiting: &visiting))")
+            }
             return "{" + parts.joined(separator: ", ") + "}"
         case .table(let t):
             let id = ObjectIdentifier(t)
             if visiting.contains(id) || visiting.count > 64 { return "<table>" }
+            if nested { return Value.summary(of: t) }
             visiting.insert(id); defer { visiting.remove(id) }
-            return formatTable(t, visiting: &visiting)
+            return formatTable(t, style: style, visiting: &visiting)
         }
     }
 
-    private func formatTable(_ t: TableStorage, visiting: inout Set<ObjectIdentifier>) -> String {
+    /// One line for a table inside another value: `<table 3×6: epoch, loss, …>`.
+    static func summary(of t: TableStorage) -> String {
+        let cols = t.columns
+        let names = cols.count <= 4 ? cols.joined(separator: ", ") : cols.prefix(3).joined(separator: ", ") + ", …"
+        return "<table \(t.rows.count)×\(cols.count)\(cols.isEmpty ? "" : ": " + names)>"
+    }
+
+    private func formatTable(_ t: TableStorage, style: DisplayStyle, visiting: inout Set<ObjectIdentifier>) -> String {
         let cols = t.columns
         if cols.isEmpty { return "(empty table: \(t.rows.count) rows)" }
         var cells: [[String]] = []
@@ -224,10 +247,10 @@ public enum Value {
             for (j, c) in cols.enumerated() {
                 let v = row[c]
                 switch v {
-                case .number(let x)?: line.append(formatNumber(x))
+                case .number?: line.append(v?.format(quoteStrings: true, style: style, nested: true, key: c, visiting: &visiting) ?? "")
                 case .string(let s)?: line.append(s.replacingOccurrences(of: "\n", with: "\\n")); numeric[j] = false
                 case nil: line.append("")
-                case let v?: line.append(v.format(quoteStrings: true, visiting: &visiting)); numeric[j] = false
+                case let v?: line.append(v.format(quoteStrings: true, style: style, nested: true, key: c, visiting: &visiting)); numeric[j] = false
                 }
             }
             cells.append(line)
@@ -301,6 +324,33 @@ public func formatNumber(_ x: Double) -> String {
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == x.rounded() && abs(x) < 1e16 { return String(Int64(x)) }
     return "\(x)"
+}
+
+/// Inside lists, records and tables: whole numbers exactly, others to 6 significant digits
+/// (`0.7030000000000001` shows as `0.703`), as numpy prints arrays.
+public func formatSignificant(_ x: Double) -> String {
+    if !x.isFinite || (x == x.rounded() && abs(x) < 1e16) { return formatNumber(x) }
+    var s = String(format: "%.6g", x)
+    if s.hasPrefix("-0") && Double(s) == 0 { s.removeFirst() }
+    return s
+}
+
+/// A fraction as a percentage to 6 significant digits (`0.995` → `99.5%`), for fields such as
+/// sparsity; nil outside [0, 1] (not a fraction: shown as a number).
+public func formatPercent(_ x: Double) -> String? {
+    guard x >= 0 && x <= 1 else { return nil }
+    return formatSignificant(x * 100) + "%"
+}
+
+/// How a session shows values: which record fields and table columns hold fractions shown as
+/// percentages. The language fixes no names; the engine's builtins set theirs (sparsity, density).
+public struct DisplayStyle: Sendable, Equatable {
+    public var percentFields: Set<String>
+
+    public init(percentFields: Set<String> = []) { self.percentFields = percentFields }
+
+    /// No percentages.
+    public static let plain = DisplayStyle()
 }
 
 /// A string as a PruneScript literal: `"a\"b\n\{c}"`.

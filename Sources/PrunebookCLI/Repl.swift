@@ -14,6 +14,8 @@ import Support
 final class Repl {
     let session: NotebookSession
     let reader: LineReader
+    /// How this terminal shows figures inline (nil: it prints their path), asked at start-up.
+    var inlineImages: TerminalImages?
     /// Written when the session ends (`--record`).
     let recordPath: String?
     /// Print each cell's wall time.
@@ -35,8 +37,11 @@ final class Repl {
     ]
 
     init(recordPath: String?, plots: String, dataDirectory: String?, historyPath: String?) {
-        let name = recordPath.map(NotebookPaths.baseName) ?? "repl"
-        let figures = FigureWriter(folder: plots, notebookName: name, transcriptFolder: ".")
+        // unnamed figures: named after the recorded notebook (deterministic, as `run` names them),
+        // else after this session (two sessions never overwrite each other's figures)
+        let name = recordPath.map(NotebookPaths.baseName) ?? Repl.sessionName()
+        let figures = FigureWriter(folder: plots, notebookName: name,
+                                   transcriptFolder: recordPath.map(NotebookPaths.folder) ?? ".")
         let interactive = isatty(STDIN_FILENO) != 0
         session = NotebookSession(figures: figures, cancellation: Interrupt.token,
                                   progress: interactive ? .forStandardError() : .off, dataDirectory: dataDirectory)
@@ -49,6 +54,7 @@ final class Repl {
     /// Reads and runs cells until end of input or `:quit`; returns the exit status.
     func run() -> Int32 {
         Interrupt.install()
+        if interactive { inlineImages = TerminalImages.detect() }
         if interactive {
             Terminal.out("Prunebook \(PrunebookVersion.current): PruneScript at a prompt. :help lists commands, Ctrl-D quits.\n")
         }
@@ -123,7 +129,7 @@ final class Repl {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let n = session.executionCount
         if let value = result.value, !NotebookSession.isFigure(value) {
-            let text = value.repr
+            let text = result.resultText ?? session.interpreter.show(value)
             if interactive {
                 Terminal.out(text.contains("\n") ? "Out[\(n)]:\n\(text)\n" : "Out[\(n)]: \(text)\n")
             } else {
@@ -145,7 +151,10 @@ final class Repl {
         switch event {
         case .stdout(let text): Terminal.out(text)
         case .warning(let message): Terminal.err("warning: \(message)\n")
-        case .figure(let path): Terminal.out("figure: \(path)\n")
+        case .note(let line): Terminal.err(line + "\n")
+        case .figure(let path):
+            if let images = inlineImages, images.show(svgFile: path) { break }
+            Terminal.out("figure: \(FigureWriter.absolute(path))\n")
         case .text(let text): Terminal.out(text.hasSuffix("\n") ? text : text + "\n")
         }
     }
@@ -231,8 +240,20 @@ final class Repl {
         write(session.transcript, to: path)
     }
 
+    /// `repl-20261206-031502-4242`: this session, by its start time and process.
+    static func sessionName() -> String {
+        var t = time(nil)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                           parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return "repl-\(stamp)-\(getpid())"
+    }
+
     private func write(_ notebook: Notebook, to path: String) {
         do {
+            // figure links are relative to the transcript: wherever this one goes
+            let notebook = FigureWriter.relinked(notebook, from: session.figures.transcriptFolder, to: NotebookPaths.folder(path))
             try notebook.write(to: path, createFolders: true)
             Terminal.out("wrote \(path)\n")
         } catch {

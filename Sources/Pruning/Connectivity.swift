@@ -3,12 +3,17 @@ import NeuralNet
 /// Whether the network's outputs still depend on its input under a mask: which channels (or
 /// features) each layer's output can reach from the input, through kept weights only.
 public enum Connectivity {
-    /// Output units that some input can still reach.
-    public static func reachableOutputs(_ network: Network, mask: Mask) -> Int {
+    /// Per output unit (class): whether some input can still reach it through kept weights,
+    /// through every layer type, residual branches and convolutions included.
+    public static func reachability(_ network: Network, mask: Mask) -> [Bool] {
         var bits: [ObjectIdentifier: [UInt8]] = [:]
         for (p, e) in zip(network.prunable, mask.entries) { bits[ObjectIdentifier(p.parameter)] = e.bits }
-        let (out, _) = reach(network.body, [Bool](repeating: true, count: network.inputShape[0]), network.inputShape, bits)
-        return out.filter { $0 }.count
+        return reach(network.body, [Bool](repeating: true, count: network.inputShape[0]), network.inputShape, bits).0
+    }
+
+    /// Output units that some input can still reach.
+    public static func reachableOutputs(_ network: Network, mask: Mask) -> Int {
+        reachability(network, mask: mask).filter { $0 }.count
     }
 
     /// True when no output depends on the input any more.

@@ -25,6 +25,9 @@ public enum IterativeMethod: String, Sendable {
     case force
     /// SynFlow: data-free, scores of the masked |θ| network.
     case synflow
+    /// GRASP-It (naver/force `--prune_method 2`): Iterative SNIP's loop, score ḡ² with ḡ taken at
+    /// m ⊙ θ0; pruned weights score 0 and stay pruned.
+    case graspIt = "grasp_it"
 
     /// The same method among all pruning methods.
     public var pruningMethod: PruningMethod {
@@ -32,6 +35,7 @@ public enum IterativeMethod: String, Sendable {
         case .iterSnip: return .iterSnip
         case .force: return .force
         case .synflow: return .synflow
+        case .graspIt: return .graspIt
         }
     }
 }
@@ -79,8 +83,8 @@ public enum IterativePruning {
             let g = try Saliency.meanGradientsInDouble(work, batches: batches, from: data, loss: options.loss)
             return ScoreSet(doubleEntries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
                 let (p, gi) = pair
-                var s = Saliency.magnitudes(p.parameter.float64Values, times: gi)
-                if method == .iterSnip {
+                var s = method == .graspIt ? gi.map { $0 * $0 } : Saliency.magnitudes(p.parameter.float64Values, times: gi)
+                if method != .force {
                     for i in 0..<m.bits.count where m.bits[i] == 0 { s[i] = 0 }
                 }
                 return (p.name, p.parameter.shape, s)
@@ -89,8 +93,8 @@ public enum IterativePruning {
         let g = Saliency.meanGradients(work, batches: batches, from: data, loss: options.loss)
         return ScoreSet(entries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
             let (p, gi) = pair
-            var s = (p.parameter.value * gi).map { abs($0) }
-            if method == .iterSnip {
+            var s = method == .graspIt ? (gi * gi) : (p.parameter.value * gi).map { abs($0) }
+            if method != .force {
                 s.withUnsafeMutablePointer { sp in
                     for i in 0..<m.bits.count where m.bits[i] == 0 { sp[i] = 0 }
                 }

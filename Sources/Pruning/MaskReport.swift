@@ -21,6 +21,11 @@ public struct MaskReport: Sendable {
     public let collapsedLayers: [String]
     /// True when no output depends on the input any more.
     public let disconnected: Bool
+    /// Output units (classes) of the network.
+    public let outputs: Int
+    /// Outputs (class indices, from 0) that no longer have a path from the input: the network
+    /// cannot tell those classes apart from its input any more (class-level collapse).
+    public let unreachableOutputs: [Int]
 
     public var sparsity: Double { total == 0 ? 0 : 1 - Double(kept) / Double(total) }
 
@@ -35,7 +40,10 @@ public struct MaskReport: Sendable {
         denseMACs = mask.entries.reduce(0) { $0 + (macs[$1.name] ?? 0) * $1.count }
         remainingMACs = mask.entries.reduce(0) { $0 + (macs[$1.name] ?? 0) * $1.kept }
         collapsedLayers = rows.filter { $0.kept == 0 }.map(\.name)
-        disconnected = Connectivity.isDisconnected(network, mask: mask)
+        let reach = Connectivity.reachability(network, mask: mask)
+        outputs = reach.count
+        unreachableOutputs = reach.indices.filter { !reach[$0] }
+        disconnected = !reach.contains(true)
     }
 
     /// Loud warnings about collapse, empty when the network is intact.
@@ -44,8 +52,21 @@ public struct MaskReport: Sendable {
         if !collapsedLayers.isEmpty {
             w.append("WARNING: layer collapse: \(collapsedLayers.joined(separator: ", ")) ha\(collapsedLayers.count == 1 ? "s" : "ve") no weights left")
         }
-        if disconnected { w.append("WARNING: no path from input to output: the network's outputs no longer depend on its input") }
+        if disconnected {
+            w.append("WARNING: no path from input to output: the network's outputs no longer depend on its input")
+        } else if let cut = classCollapse {
+            w.append("WARNING: " + cut)
+        }
         return w
+    }
+
+    /// "5 of 10 outputs have no path from the input (classes 3, 4, 5, 7, 9)", or nil when every
+    /// output has one.
+    public var classCollapse: String? {
+        guard !unreachableOutputs.isEmpty else { return nil }
+        let n = unreachableOutputs.count
+        return "\(n) of \(outputs) output\(outputs == 1 ? "" : "s") ha\(n == 1 ? "s" : "ve") no path from the input "
+            + "(class\(n == 1 ? "" : "es") \(unreachableOutputs.map(String.init).joined(separator: ", ")))"
     }
 
     /// A plain-text table.
@@ -66,6 +87,7 @@ public struct MaskReport: Sendable {
                      + "".padding(toLength: 15, withPad: " ", startingAt: 0)
                      + String(format: "%10d%10d  %8@", total, kept, pct(sparsity)))
         lines.append("remaining multiply-accumulates per image: \(remainingMACs) of \(denseMACs) (\(pct(Double(remainingMACs) / Double(max(1, denseMACs)))))")
+        lines.append("outputs with a path from the input: \(outputs - unreachableOutputs.count) of \(outputs)")
         return (lines + warnings).joined(separator: "\n")
     }
 }

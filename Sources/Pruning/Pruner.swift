@@ -51,7 +51,7 @@ public enum Pruner {
         switch method {
         case .random: return Saliency.random(network, seed: options.seed)
         case .magnitude: return Saliency.magnitude(network)
-        case .snip, .force, .iterSnip:
+        case .snip, .force, .iterSnip, .graspIt:
             let data = data ?? .list([])
             return double ? try Saliency.snipInDouble(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
                           : Saliency.snip(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
@@ -71,6 +71,7 @@ public enum Pruner {
         switch method {
         case .force: iterative = .force
         case .iterSnip: iterative = .iterSnip
+        case .graspIt: iterative = .graspIt
         case .synflow: iterative = .synflow
         default: iterative = nil
         }

@@ -5,18 +5,21 @@ public enum PruningMethod: String, Sendable, CaseIterable {
     case random, magnitude, snip, grasp, synflow
     case iterSnip = "iter_snip"
     case force
+    /// "GRASP-It", the FORCE authors' third method (naver/force `--prune_method 2`): Iterative
+    /// SNIP's loop with score ḡ². Not GraSP.
+    case graspIt = "grasp_it"
 
     /// Default number of steps: FORCE and Iterative SNIP 60 (the FORCE authors), SynFlow 100 (the SynFlow paper), others 1.
     public var defaultSteps: Int {
         switch self {
-        case .force, .iterSnip: return 60
+        case .force, .iterSnip, .graspIt: return 60
         case .synflow: return 100
         default: return 1
         }
     }
 
-    public var isIterative: Bool { self == .force || self == .iterSnip || self == .synflow }
-    public var needsData: Bool { self == .snip || self == .grasp || self == .force || self == .iterSnip }
+    public var isIterative: Bool { self == .force || self == .iterSnip || self == .graspIt || self == .synflow }
+    public var needsData: Bool { self == .snip || self == .grasp || self == .force || self == .iterSnip || self == .graspIt }
 
     /// Accepts the canonical names and common spellings.
     public init?(parsing s: String) {
@@ -28,6 +31,7 @@ public enum PruningMethod: String, Sendable, CaseIterable {
         case "synflow", "syn_flow": self = .synflow
         case "iter_snip", "itersnip", "iterative_snip": self = .iterSnip
         case "force": self = .force
+        case "grasp_it", "graspit": self = .graspIt
         default: return nil
         }
     }
@@ -41,6 +45,7 @@ public enum PruningMethod: String, Sendable, CaseIterable {
         case .grasp: return "Wang, Zhang, Grosse: Picking Winning Tickets Before Training by Preserving Gradient Flow, ICLR 2020"
         case .synflow: return "Tanaka, Kunin, Yamins, Ganguli: Pruning neural networks without any data by iteratively conserving synaptic flow, NeurIPS 2020"
         case .iterSnip, .force: return "de Jorge, Sanyal, Behl, Torr, Rogez, Dokania: Progressive Skeletonization: Trimming more fat from a network at initialization, ICLR 2021"
+        case .graspIt: return "de Jorge et al., ICLR 2021, code (naver/force, --prune_method 2, \"GRASP-It\"): Iterative SNIP's loop scoring the squared gradient"
         }
     }
 }

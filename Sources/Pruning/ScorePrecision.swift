@@ -8,7 +8,7 @@ import NeuralNet
 /// later steps by percent (golden README, "Why the last row has a condition"). Double decides
 /// such near-ties as float64 does.
 public enum ScorePrecision: String, Sendable, CaseIterable {
-    /// `double` for FORCE and Iterative SNIP on networks with BatchNorm (where float32 near-ties
+    /// `double` for FORCE, Iterative SNIP and GRASP-It on networks with BatchNorm (where float32 near-ties
     /// cascade), `single` otherwise.
     case auto
     /// The float32 engine.
@@ -20,7 +20,7 @@ public enum ScorePrecision: String, Sendable, CaseIterable {
     /// `auto` stays `single` on a network the float64 pass does not support.
     public func resolved(for method: PruningMethod, on network: Network) -> ScorePrecision {
         guard self == .auto else { return self }
-        let iterativeWithData = method == .force || method == .iterSnip
+        let iterativeWithData = method == .force || method == .iterSnip || method == .graspIt
         let hasBatchNorm = network.namedParameters.contains { $0.parameter.role == .normScale }
         return iterativeWithData && hasBatchNorm && Float64Pass.supports(network) ? .double : .single
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Notebook
 import Support
 
 /// Writes the SVG figures cells display into the figures folder (`Plots/` or `--plots`),
@@ -60,6 +61,20 @@ package struct FigureWriter {
         while common < b.count, common < t.count - 1, b[common] == t[common] { common += 1 }
         let ups = Array(repeating: "..", count: b.count - common)
         return (ups + t[common...]).joined(separator: "/")
+    }
+
+    /// The notebook with its figure links rewritten for a transcript in `newFolder` instead of
+    /// `oldFolder` (`:export` to another folder than `--record`'s).
+    package static func relinked(_ notebook: Notebook, from oldFolder: String, to newFolder: String) -> Notebook {
+        guard absolute(oldFolder) != absolute(newFolder) else { return notebook }
+        var nb = notebook
+        for i in nb.cells.indices {
+            nb.cells[i].outputs = nb.cells[i].outputs.map { output in
+                guard case let .displayData(svg, text, file?) = output, !file.hasPrefix("/") else { return output }
+                return .displayData(svg: svg, text: text, file: relativePath(from: newFolder, to: join(oldFolder, file)))
+            }
+        }
+        return nb
     }
 
     /// An absolute, standardized path (`..` and `.` resolved, no symlinks followed).

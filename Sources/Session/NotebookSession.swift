@@ -22,6 +22,8 @@ package final class NotebookSession {
     package enum Event {
         case stdout(String)
         case warning(String)
+        /// A builtin's one-line account (standard error).
+        case note(String)
         /// A figure was written to `path`.
         case figure(path: String)
         /// Text or Markdown shown by a display item.
@@ -67,7 +69,7 @@ package final class NotebookSession {
         current = nil
         if let value = result.value { remember(value, count: count, previous: previous) }
         if let value = result.value, !NotebookSession.isFigure(value) {
-            notebook.cells[index].append(.executeResult(count: count, text: value.repr))
+            notebook.cells[index].append(.executeResult(count: count, text: result.resultText ?? interpreter.show(value)))
         }
         if let error = result.error {
             notebook.cells[index].append(errorOutput(result, error))
@@ -136,6 +138,9 @@ package final class NotebookSession {
         case .stdout(let text):
             notebook.cells[index].append(.stream(name: .stdout, text: text))
             onEvent?(.stdout(text))
+        case .note(let line):
+            notebook.cells[index].append(.stream(name: .stderr, text: line + "\n"))
+            onEvent?(.note(line))
         case .warning(let message):
             let line = message.hasSuffix("\n") ? message : message + "\n"
             notebook.cells[index].append(.stream(name: .stderr, text: "warning: " + line))

@@ -7,6 +7,9 @@ import PruneScript
 /// overrides are assigned; values are PruneScript literals (`-p sparsity=99%`,
 /// `-p name='"vgg"'`) and are recorded in the notebook metadata.
 package enum Parameters {
+    /// The tag of the cell holding `-p` values (papermill's name for it).
+    package static let injectedTag = "injected-parameters"
+
     /// One `-p name=value` argument.
     package struct Override: Equatable {
         package var name: String

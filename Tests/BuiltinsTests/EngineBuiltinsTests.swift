@@ -209,3 +209,24 @@ import Testing
         }
     }
 }
+
+/// Friction 4: values display as numpy and pandas users expect.
+@Test func displayLikeNumpy() throws {
+    let i = Interpreter(builtins: .prunebook(settings: EngineSettings()))
+    // numbers: bare ones exact, inside records and tables 6 significant digits
+    #expect(i.run("0.1 * 7.03", cell: 1).resultText == "0.7030000000000001")
+    #expect(i.run("{acc: 0.1 * 7.03, n: 266200}", cell: 2).resultText == "{acc: 0.703, n: 266200}")
+    // sparsity and density as percentages in records and tables; the value stays exact
+    #expect(i.run("{sparsity: 99.5%, density: 0.5%}", cell: 3).resultText == "{sparsity: 99.5%, density: 0.5%}")
+    #expect(i.run("table([{method: \"snip\", sparsity: 99.9%}])", cell: 4).resultText == "method  sparsity\n------  --------\nsnip       99.9%")
+    #expect(i.run("{sparsity: 99.5%}.sparsity", cell: 5).resultText == "0.995")
+    // a table inside a record: one summary line
+    #expect(i.run("{epochs: table([{epoch: 1, loss: 0.5}, {epoch: 2, loss: 0.25}])}", cell: 6).resultText
+            == "{epochs: <table 2×2: epoch, loss>}")
+    // a score set's layer is a summarised tensor, not 19,200 numbers
+    _ = i.run("net = lenet300(input: [1, 8, 8], seed: 0)\ns = scores(net, \"magnitude\")", cell: 7)
+    let t = try #require(i.run("s[\"fc1.weight\"]", cell: 8).resultText)
+    #expect(t.hasPrefix("<tensor fc1.weight 300×64 float32: min "), "\(t)")
+    #expect(t.count < 200, "\(t)")
+    #expect(i.run("len(s[\"fc1.weight\"].values)", cell: 9).resultText == "19200")
+}

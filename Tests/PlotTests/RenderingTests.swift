@@ -81,7 +81,9 @@ struct RenderingTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plot-render-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let svgURL = dir.appendingPathComponent(name + ".svg"), png = dir.appendingPathComponent(name + ".png")
-        let script = dir.appendingPathComponent("ink.py")
+        // one script per figure: the parameterised cases run at once, and a shared file being
+        // rewritten while another case runs it reads as empty (a flaky "not valid JSON")
+        let script = dir.appendingPathComponent("ink-\(name).py")
         try Data(svg.utf8).write(to: svgURL)
         try Data(inkCounter.utf8).write(to: script)
         let dpi = String(Int(72 * scale))

@@ -135,11 +135,22 @@ import Testing
         #expect(parameters["n"]?.intValue == 2)
         #expect(parameters["label"]?.stringValue == "trials")
         let cells = try #require(nb["cells"]?.arrayValue)
-        let loop = cells[2]["outputs"]?.arrayValue ?? []
+        // friction 1: papermill's injected-parameters cell right after the parameters cell
+        #expect(cells[2]["metadata"]?["tags"]?.arrayValue?.compactMap(\.stringValue) == ["injected-parameters"])
+        #expect(cells[2]["source"].map(NbValidator.text) == "#| tags: [injected-parameters]\n# Parameters given with -p\nn = 2\nlabel = \"trials\"")
+        #expect(cells[2]["execution_count"]?.intValue == 2)
+        let loop = cells[3]["outputs"]?.arrayValue ?? []
         #expect(loop.first?["text"]?.arrayValue?.compactMap(\.stringValue) == ["trials: x = 0\n", "trials: x = 1\n"])
         #expect(loop.last?["data"]?["text/plain"].map(NbValidator.text) == "2")
         // the parameters cell itself is recorded as written
         #expect(cells[1]["source"]?.arrayValue?.compactMap(\.stringValue).last == "label = \"runs\"")
+        // the transcript replays: run again from it with new values, the old injected cell is replaced
+        let again = try CLI.run(["run", "sample.ipynb", "--out", "again", "-p", "n=3"], cwd: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        let nb2 = try JSONParser.parse(try Self.read("\(dir)/again/sample.ipynb"))
+        let cells2 = try #require(nb2["cells"]?.arrayValue)
+        #expect(cells2.count == cells.count)
+        #expect(cells2[2]["source"].map(NbValidator.text) == "#| tags: [injected-parameters]\n# Parameters given with -p\nn = 3")
     }
 
     @Test func parameterUsageErrorsExitWith64() throws {
@@ -234,6 +245,42 @@ import Testing
         let md = try Self.read(dir + "/v.md")
         #expect(md.contains(#"[true, true, ["epoch", "loss", "train_accuracy", "val_accuracy", "test_accuracy", "lr"]]"#), "\(md)")
         #expect(r.stderr.contains("wd_exclude: 'biases' matches no parameter of lenet300"), "\(r.stderr)")
+    }
+
+    /// Frictions 4, 8 and 10 through the CLI: what a transcript shows.
+    @Test func transcriptsShowValuesAsNumpyWould() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        # %%
+        net = lenet300(input: [1, 8, 8], seed: 0)
+        data = digits()
+        s = scores(net, "magnitude")
+        s["fc1.weight"]
+
+        # %%
+        m = prune(net, "magnitude", sparsity: 99%)
+        r = train(net, data, mask: m, epochs: 1)
+        {sparsity: m.sparsity, acc: 0.1 * 7.03, epochs: r.epochs}
+
+        # %%
+        heatmap(m, layer: "fc3.weight", file: "mask.svg");
+
+        # %%
+        help("for")
+        """.write(toFile: dir + "/d.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "d.prune"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let md = try Self.read(dir + "/d.md")
+        #expect(md.contains("<tensor fc1.weight 300×64 float32: min "), "\(md)")
+        #expect(md.components(separatedBy: "\n").allSatisfy { $0.count < 400 }, "no dump of 19,200 numbers")
+        #expect(md.contains("{sparsity: 99%, acc: 0.703, epochs: <table 1×5: epoch, loss, train_accuracy, …>}"), "\(md)")
+        #expect(md.contains("magnitude: 99% sparse, 502 of 50,200 weights kept"), "\(md)")
+        #expect(md.contains("train: 1 epoch (11 steps), loss "), "\(md)")
+        #expect(md.contains("for x in xs { ... } iterates"), "\(md)")
+        let svg = try Self.read(dir + "/Plots/mask.svg")
+        #expect(svg.contains(">kept<") && svg.contains(">pruned<"), "a binary mask gets a two-colour key")
+        #expect(!svg.contains("linearGradient"), "not a colour bar")
     }
 
     @Test func convertRoundTripsAScriptThroughIpynb() throws {

@@ -199,4 +199,17 @@ import Testing
         s = try t.wait(for: "In [2]:")
         #expect(s.contains("10\n11\n"), "\(s)")
     }
+
+    /// Friction 3: a fake terminal answers the REPL's queries as kitty, iTerm2, a sixel xterm, a
+    /// terminal without images, or not at all; the figure comes inline or as its path.
+    @Test(arguments: ["kitty", "split", "iterm2", "sixel", "plain", "silent"])
+    func inlineFiguresFollowWhatTheTerminalAnswers(profile: String) throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = ExampleNotebookTests.root + "/Tests/PrunebookCLITests/Fixtures/fake_terminal.py"
+        let r = try NbValidator.run("/usr/bin/env", ["python3", script, CLI.binary, profile, dir])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("ok \(profile)"), "\(r.output)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/Plots/fig.svg"))
+    }
 }
