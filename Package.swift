@@ -42,7 +42,7 @@ let package = Package(
         // Strict JSON reading and canonical writing, shared by safetensors headers and notebooks.
         .target(name: "JSON"),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "JSON", "Support"]),
-        .target(name: "NeuralNet", dependencies: ["Tensor"]),
+        .target(name: "NeuralNet", dependencies: ["Support", "Tensor"]),
         .target(name: "Datasets", dependencies: ["CZlib", "Support", "Tensor"]),
         .target(name: "Training", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor"]),
         .target(name: "Pruning", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "Training"]),
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport", "Training"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Support", "Tensor", "TestSupport", "Training"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "TestSupport", "Training"]),
         .testTarget(name: "PruningTests", dependencies: ["Datasets", "NeuralNet", "Pruning", "Tensor", "TestSupport", "Training"]),

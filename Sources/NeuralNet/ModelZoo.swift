@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// A model name or option the zoo cannot build, with what was expected.
@@ -51,6 +52,7 @@ public enum ModelZoo {
         }
         guard spec.classes >= 1 else { throw ModelError("classes must be at least 1, got \(spec.classes)") }
         guard spec.width > 0, spec.width.isFinite else { throw ModelError("width must be positive, got \(spec.width)") }
+        try checkMemory(spec)
         let w = { (c: Int) -> Int in max(1, Int((Double(c) * spec.width).rounded(.toNearestOrEven))) }
         let body: Sequential
         switch spec.name {
@@ -88,6 +90,19 @@ public enum ModelZoo {
         spec.initialization.apply(to: network, seed: spec.seed)
         skipInputGradient(body)
         return network
+    }
+
+    /// Refuses, before anything is allocated, a network whose values alone exceed the memory
+    /// budget (`MemoryBudget`): "resnet110 at width 1000 needs about 7.1 TB for its parameters
+    /// alone; 25.8 GB available (the machine's memory)".
+    static func checkMemory(_ spec: ModelSpec) throws(ModelError) {
+        guard let size = size(spec) else { return }   // an unknown name: build says why
+        let budget: (bytes: Double, source: String)
+        do { budget = try MemoryBudget.limit() } catch { throw ModelError(error.description) }
+        guard size.bytes > budget.bytes || !size.bytes.isFinite else { return }
+        let width = spec.width == 1 ? "" : " at width \(spec.width == spec.width.rounded() && spec.width < 1e15 ? String(Int(spec.width)) : String(spec.width))"
+        throw ModelError("\(spec.name)\(width) needs about \(MemoryBudget.describe(size.bytes)) for its parameters alone; "
+                         + "\(MemoryBudget.describe(budget.bytes)) available (\(budget.source))")
     }
 
     /// Nobody needs the gradient with respect to the images: let the first layer skip it.

@@ -20,6 +20,7 @@ struct ReplCommand: ParsableCommand {
     }
 
     func run() throws {
+        session.applyMemoryLimit()
         let repl = Repl(recordPath: record, plots: session.plots, dataDirectory: session.dataFolder, historyPath: ReplCommand.historyPath)
         let status = repl.run()
         if status != 0 { throw ExitCode(status) }

@@ -54,6 +54,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        session.applyMemoryLimit()
         var notebook: Notebook
         do { notebook = try Notebook.read(path: script) } catch {
             throw CLIError("\(error)")

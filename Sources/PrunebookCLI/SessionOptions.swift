@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Notebook
+import Support
 
 /// Options every command that runs cells shares (`repl`, `run`, and the kernel and the sweep
 /// after them): where figures go and where data sets are found.
@@ -9,6 +11,21 @@ struct SessionOptions: ParsableArguments {
 
     @Option(name: .customLong("data"), help: ArgumentHelp("Data folder (default: $PRUNEBOOK_DATA, else ~/.prunebook/data).", valueName: "dir"))
     var dataFolder: String?
+
+    @Option(help: ArgumentHelp("Memory Prunebook may use, e.g. 8G (default: $PRUNEBOOK_MEMORY, else the cgroup limit, else the machine's); larger networks are refused before they are built.",
+                               valueName: "size"))
+    var memory: String?
+
+    func validate() throws {
+        if let memory, MemoryBudget.parse(memory).map({ $0 > 0 }) != true {
+            throw ValidationError("--memory must be a size such as 8G, 512M or 2000000000, got '\(memory)'")
+        }
+    }
+
+    /// Makes `--memory` the budget of this process and of what it starts.
+    func applyMemoryLimit() {
+        if let memory { setenv("PRUNEBOOK_MEMORY", memory, 1) }
+    }
 }
 
 /// A transcript `run` can write.

@@ -283,6 +283,26 @@ import Testing
         #expect(!svg.contains("linearGradient"), "not a colour bar")
     }
 
+    /// #23's memory guard through the CLI: an absurd model is refused at once with what it needs
+    /// and what there is; --memory sets the budget; a bad one is a usage error.
+    @Test func absurdModelsAreRefusedAtOnce() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "net = model(\"resnet110\", width: 1000)\n".write(toFile: dir + "/big.prune", atomically: true, encoding: .utf8)
+        let start = Date()
+        let big = try CLI.run(["run", "big.prune"], cwd: dir)
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(big.status == 1)
+        #expect(big.stderr.contains("resnet110 at width 1000 needs about ") && big.stderr.contains("TB for its parameters alone"), "\(big.stderr)")
+        try "net = lenet300()\n".write(toFile: dir + "/small.prune", atomically: true, encoding: .utf8)
+        let limited = try CLI.run(["run", "small.prune", "--memory", "100K"], cwd: dir)
+        #expect(limited.status == 1)
+        #expect(limited.stderr.contains("lenet300 needs about 1.1 MB for its parameters alone; 102 kB available (the PRUNEBOOK_MEMORY limit)"),
+                "\(limited.stderr)")
+        #expect(try CLI.run(["run", "small.prune", "--memory", "-5"], cwd: dir).status == 64)
+        #expect(try CLI.run(["run", "small.prune"], cwd: dir).status == 0)
+    }
+
     @Test func convertRoundTripsAScriptThroughIpynb() throws {
         let dir = try Self.folder(with: "sample.prune")
         defer { try? FileManager.default.removeItem(atPath: dir) }
