@@ -29,8 +29,8 @@ test: setup
 	@scripts/check-imports --self-test
 	@scripts/check-imports
 	$(SWIFT) build $(TESTFLAGS) --build-tests
-	core="$$(.build/release/prunebook bench --blas-core-type)" && \
-	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$(scripts/peers)" $(SWIFT) test $(TESTFLAGS) --skip-build
+	peers="$$(scripts/peers)" && core="$$(.build/release/prunebook bench --blas-core-type)" && \
+	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$peers" $(SWIFT) test $(TESTFLAGS) --skip-build
 
 # Slow checks, before an issue is resolved: the suite, then every notebook replayed at its
 # checked-in setting into the same bytes.
