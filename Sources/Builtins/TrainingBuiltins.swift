@@ -60,7 +60,7 @@ extension BuiltinRegistry {
     /// run did and reached, without times (transcripts replay byte for byte).
     static func summary(_ run: TrainingRun) -> String {
         let epochs = run.epochs.count
-        var parts = ["train: \(epochs) epoch\(epochs == 1 ? "" : "s") (\(run.steps) steps)"]
+        var parts = ["train: \(epochs) epoch\(epochs == 1 ? "" : "s") (\(run.steps) step\(run.steps == 1 ? "" : "s"))"]
         if let last = run.epochs.last { parts.append("loss \(formatSignificant(last.loss))") }
         if let v = run.validation { parts.append("val accuracy \(formatPercent(v.accuracy) ?? "")") }
         if let t = run.test { parts.append("test accuracy \(formatPercent(t.accuracy) ?? "")") }
