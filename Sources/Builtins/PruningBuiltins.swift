@@ -156,7 +156,8 @@ extension BuiltinRegistry {
                     !["steps", "schedule"].contains($0.name) && !(Self.precisionFree.contains(method) && $0.name == "precision")
                 }
             register(method.rawValue, positional: [Param("net", .handle("model")), data], named: named,
-                     doc: "Prune with \(method.rawValue): " + Self.summary(method), reference: method.reference) { args in
+                     doc: "Prune with \(method.rawValue): " + Self.summary(method),
+                     reference: method.reference + "\n  Reference code: " + method.referenceCode) { args in
                 try Self.runPrune(args, method: method, settings: settings)
             }
         }

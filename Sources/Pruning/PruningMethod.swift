@@ -36,6 +36,29 @@ public enum PruningMethod: String, Sendable, CaseIterable {
         }
     }
 
+    /// The code each method's published numbers came from, its choices, and how they map onto the
+    /// options here (algorithms.md §3), for `help(method)`.
+    public var referenceCode: String {
+        switch self {
+        case .random:
+            return "a baseline in every code base; here one global draw of exactly k weights from the seed"
+        case .magnitude:
+            return "|θ| at initialization, global (SynFlow's Mag baseline); here ties keep exactly k"
+        case .snip:
+            return "Lee et al.'s TensorFlow code: mean cross-entropy over one minibatch (loss: \"ce\", the default here), "
+                + "exactly k kept; the FORCE code's SNIP is its FORCE loop with T = 1 and the target-logit loss (loss: \"target_logit\")"
+        case .grasp:
+            return "Wang et al.'s code (pruner/GraSP.py): cross-entropy of logits / 200, a class-balanced sample of 10 images "
+                + "per class, the copy in train mode (BatchNorm batch statistics), Linear layers re-initialised; see algorithms.md §3.4"
+        case .synflow:
+            return "Tanaka et al.'s code: all-ones input, eval mode, 100 steps on an exponential schedule, as here"
+        case .iterSnip, .force, .graspIt:
+            return "naver/force pruning_algos.py: the pruning loss is nll_loss on raw logits, i.e. −mean target logit "
+                + "(loss: \"target_logit\"; the default here is still \"ce\"); every score ≥ the k-th is kept (ties: \"all\"; "
+                + "here \"exact\"); train mode (BatchNorm batch statistics), as here; exponential schedule; T = 60 in its README"
+        }
+    }
+
     /// The paper each method comes from.
     public var reference: String {
         switch self {
