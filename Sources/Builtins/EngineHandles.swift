@@ -154,6 +154,77 @@ package final class MaskHandle: ScriptHandle {
     }
 }
 
+extension MaskHandle {
+    /// Mask algebra: `a & b` (kept by both), `a | b` (by either), `a - b` (by a, not b), `~a`.
+    package func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value? {
+        guard case .handle(let h as MaskHandle) = other else { return nil }
+        let (a, b) = selfIsLeft ? (self, h) : (h, self)
+        let combine: (UInt8, UInt8) -> UInt8
+        switch op {
+        case .intersect: combine = { $0 & $1 }
+        case .union: combine = { $0 | $1 }
+        case .subtract: combine = { $0 & (1 - $1) }
+        default: return nil
+        }
+        guard a.mask.names == b.mask.names, zip(a.mask.entries, b.mask.entries).allSatisfy({ $0.shape == $1.shape }) else {
+            throw ScriptError(.value, "'\(op.rawValue)' needs masks of the same network: \(a.architecture) and \(b.architecture) differ")
+        }
+        let entries = zip(a.mask.entries, b.mask.entries).map { x, y in
+            Mask.Entry(name: x.name, shape: x.shape, bits: zip(x.bits, y.bits).map(combine))
+        }
+        return .handle(MaskHandle(Mask(entries: entries), network: a.network, method: "\(a.method) \(op.rawValue) \(b.method)"))
+    }
+
+    package func apply(_ op: UnaryOp) throws -> Value? {
+        guard op == .complement else { return nil }
+        let entries = mask.entries.map { Mask.Entry(name: $0.name, shape: $0.shape, bits: $0.bits.map { 1 - $0 }) }
+        return .handle(MaskHandle(Mask(entries: entries), network: network, method: "~\(method)"))
+    }
+}
+
+extension ScoresHandle {
+    /// Score arithmetic, elementwise in Double: `a + b`, `a * b`, `2 * a`, `a / a.total`, `a ** 2`,
+    /// `-a`: a criterion written in the language (rank it with `prune(net, scores: …)`).
+    package func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value? {
+        let f: (Double, Double) -> Double
+        switch op {
+        case .add: f = (+)
+        case .subtract: f = (-)
+        case .multiply: f = (*)
+        case .divide: f = (/)
+        case .power: f = { Foundation.pow($0, $1) }
+        default: return nil
+        }
+        let mine = scores.entries.indices.map { scores.scoresInDouble(entry: $0) }
+        let theirs: [[Double]]
+        let otherName: String
+        switch other {
+        case .number(let x):
+            theirs = mine.map { Array(repeating: x, count: $0.count) }
+            otherName = formatSignificant(x)
+        case .handle(let h as ScoresHandle):
+            guard h.scores.names == scores.names, zip(h.scores.entries, scores.entries).allSatisfy({ $0.scores.shape == $1.scores.shape }) else {
+                throw ScriptError(.value, "'\(op.rawValue)' needs scores of the same network's weights")
+            }
+            theirs = h.scores.entries.indices.map { h.scores.scoresInDouble(entry: $0) }
+            otherName = h.method
+        default:
+            return nil
+        }
+        let entries = scores.entries.indices.map { i in
+            (scores.entries[i].name, scores.entries[i].scores.shape,
+             zip(mine[i], theirs[i]).map { selfIsLeft ? f($0, $1) : f($1, $0) })
+        }
+        let name = selfIsLeft ? "\(method) \(op.rawValue) \(otherName)" : "\(otherName) \(op.rawValue) \(method)"
+        return .handle(ScoresHandle(ScoreSet(doubleEntries: entries), method: name))
+    }
+
+    package func apply(_ op: UnaryOp) throws -> Value? {
+        guard op == .negate else { return nil }
+        return .handle(ScoresHandle(scores.negated(), method: "-\(method)"))
+    }
+}
+
 /// Per-step statistics of an iterative method as a table (one density column per layer).
 func stepsTable(_ steps: [PruningStep], names: [String]) -> TableStorage {
     TableStorage(rows: steps.map { s in

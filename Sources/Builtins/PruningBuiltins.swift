@@ -138,14 +138,45 @@ extension BuiltinRegistry {
         return .handle(handle)
     }
 
+    /// `prune(net, scores: s, sparsity: …)`: the top k of any score set, with the methods' tie rules
+    /// and scope, so a criterion written in the language prunes exactly as a built-in one does.
+    static func pruneByScores(_ args: Arguments) throws -> Value {
+        let model = try args.handle("net", as: ModelHandle.self)
+        let scores = try args.handle("scores", as: ScoresHandle.self)
+        guard scores.scores.names == model.network.prunable.map(\.name),
+              zip(scores.scores.entries, model.network.prunable).allSatisfy({ $0.scores.shape == $1.parameter.shape }) else {
+            throw args.error(.value, "these scores are not of \(model.network.architecture)'s prunable weights", argument: "scores")
+        }
+        let density = try amount(args).density()
+        let options = try pruningOptions(args)
+        let k = DensitySchedule.keptCount(total: scores.scores.total, density: density)
+        let mask = Selection.keepTop(scores.scores, k: k, ties: options.ties, scope: options.scope)
+        let handle = MaskHandle(mask, network: model.network, method: scores.method)
+        args.context.note("\(scores.method): \(formatPercent(mask.sparsity) ?? "") sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept")
+        return .handle(handle)
+    }
+
     mutating func registerPruning(settings: EngineSettings) {
         let methodNames = PruningMethod.allCases.map(\.rawValue)
-        register("prune", positional: [Param("net", .handle("model")), Param("method", .string, choices: methodNames),
+        register("prune", positional: [Param("net", .handle("model")),
+                                        Param("method", .string, default: .null, defaultText: "none with scores:", choices: methodNames),
                                         Param("data", .handle("dataset"), default: .null, defaultText: "none (synflow, magnitude, random need none)")],
-                 named: Self.amountParams + Self.methodParams(defaultSteps: "force, iter_snip, grasp_it 60; synflow 100"),
-                 doc: "Prune net at initialization (net is unchanged); returns a mask. k = floor(N·(1 − sparsity)) weights kept.",
+                 named: [Param("scores", .handle("scores"), default: .null, defaultText: "none",
+                               doc: "rank these scores (your own criterion, e.g. abs(a) * b) instead of a method's")]
+                    + Self.amountParams + Self.methodParams(defaultSteps: "force, iter_snip, grasp_it 60; synflow 100"),
+                 doc: "Prune net at initialization (net is unchanged) with a method, or by ranking scores:; returns a mask. k = floor(N·(1 − sparsity)) weights kept.",
                  reference: "methods and their papers: help(\"force\"), help(\"snip\"), …") { args in
-            try Self.runPrune(args, method: try Self.method(args), settings: settings)
+            if args.has("scores") {
+                guard !args.has("method") else {
+                    throw args.error(.argument, "give a method or scores:, not both", argument: "scores")
+                }
+                return try Self.pruneByScores(args)
+            }
+            guard args.has("method") else {
+                throw args.error(.argument, "prune needs a method (\"snip\", \"force\", …) or scores: to rank",
+                                 hint: "prune(net, \"force\", data, sparsity: 99%) or prune(net, scores: s, sparsity: 99%)")
+            }
+            return try Self.runPrune(args, method: try Self.method(args), settings: settings)
         }
         let defaults: [PruningMethod: String] = [.force: "60", .iterSnip: "60", .graspIt: "60", .synflow: "100"]
         for method in PruningMethod.allCases {

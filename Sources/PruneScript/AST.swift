@@ -4,11 +4,13 @@
 public enum BinaryOp: String, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", power = "**"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    /// Intersection and union of engine values (masks): no meaning for numbers.
+    case intersect = "&", union = "|"
 }
 
 public enum LogicalOp: String, Sendable { case and, or }
 
-public enum UnaryOp: String, Sendable { case negate = "-", not }
+public enum UnaryOp: String, Sendable { case negate = "-", not, complement = "~" }
 
 /// A call argument: positional (`label == nil`) or named (`f(x, sparsity: 0.9)`).
 public struct CallArgument: Sendable {

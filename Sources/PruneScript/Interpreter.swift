@@ -386,6 +386,9 @@ public final class Interpreter {
             throw ScriptError(.type, "unary '-': expected number, got \(v.typeName)", at: operand.startLocation)
         case (.not, _):
             throw ScriptError(.type, "'not': expected bool, got \(v.typeName)", at: operand.startLocation)
+        case (.complement, _):
+            throw ScriptError(.type, "'~': expected a mask, got \(v.typeName)", at: operand.startLocation,
+                              hint: v.typeName == "bool" ? "use 'not' for booleans" : nil)
         }
     }
 
@@ -426,6 +429,11 @@ public final class Interpreter {
             var hint: String? = nil
             if op == .add, case .string = a { hint = "use interpolation \"...{x}\" or str(x) to join text and values" }
             if op == .add, case .string = b { hint = "use interpolation \"...{x}\" or str(x) to join text and values" }
+            if op == .intersect || op == .union {
+                let both = a.typeName == "bool" && b.typeName == "bool"
+                throw ScriptError(.type, "'\(op.rawValue)': expected masks, got \(a.typeName) and \(b.typeName)", at: loc, length: 1,
+                                  hint: both ? "use '\(op == .intersect ? "and" : "or")' for booleans" : nil)
+            }
             let expected = op == .add ? "numbers, strings or lists" : "numbers"
             throw ScriptError(.type, "'\(op.rawValue)': expected \(expected), got \(a.typeName) and \(b.typeName)",
                               at: loc, length: op.rawValue.count, hint: hint)

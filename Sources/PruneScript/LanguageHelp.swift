@@ -7,7 +7,7 @@ public enum LanguageHelp {
         "for": "for", "in": "for", "while": "while", "break": "while", "continue": "while",
         "if": "if", "else": "if", "fn": "fn", "return": "fn", "let": "let", "=": "let",
         "and": "logic", "or": "logic", "not": "logic", "true": "logic", "false": "logic", "nil": "values",
-        "syntax": "syntax", "language": "syntax", "operators": "operators", "%": "numbers", "**": "operators",
+        "syntax": "syntax", "language": "syntax", "operators": "operators", "%": "numbers", "**": "operators", "&": "operators", "|": "operators", "~": "operators",
         "numbers": "numbers", "strings": "strings", "lists": "lists", "records": "records", "tables": "tables",
         "ranges": "ranges", "..": "ranges", "values": "values", "_": "results", "Out": "results", "results": "results",
         "comments": "syntax", "#": "syntax",
@@ -74,9 +74,10 @@ public enum LanguageHelp {
           len(1..3)                 # 3
         """,
         "operators": """
-        Operators, loosest first: or; and; not; == != < <= > >= (no chains); + -; * / %;
-        unary -; ** (power, right-associative, so -2 ** 2 == -4); calls, x.field, x[i].
-        ^ is not power: write **.
+        Operators, loosest first: or; and; not; |; &; == != < <= > >= (no chains); + -; * / %;
+        unary - and ~; ** (power, right-associative, so -2 ** 2 == -4); calls, x.field, x[i].
+        ^ is not power: write **. On masks a & b, a | b, a - b and ~a are intersection, union,
+        difference and complement; + - * / ** work elementwise on score sets.
           2 ** 3 ** 2               # 512
         """,
         "logic": """

@@ -155,11 +155,16 @@ public struct Lexer {
                 else { error("unexpected '!'", at: start, hint: "use 'not' for negation") }
             case "^": error("unexpected '^'", at: start, hint: "use '**' for powers, e.g. 2 ** 10")
             case "&":
-                if next == "&" { advance() }
-                error("unexpected '&'", at: start, hint: "use 'and'")
+                if next == "&" {
+                    advance()
+                    error("unexpected '&&'", at: start, hint: "use 'and' for booleans ('&' intersects masks)")
+                } else { add(Token(.ampersand, "&", start)) }
             case "|":
-                if next == "|" { advance() }
-                error("unexpected '|'", at: start, hint: "use 'or'")
+                if next == "|" {
+                    advance()
+                    error("unexpected '||'", at: start, hint: "use 'or' for booleans ('|' unites masks)")
+                } else { add(Token(.pipe, "|", start)) }
+            case "~": add(Token(.tilde, "~", start))
             case "'":
                 error("unexpected \"'\"", at: start, hint: "strings use double quotes: \"text\"")
             default:

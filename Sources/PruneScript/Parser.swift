@@ -317,7 +317,27 @@ public struct Parser {
             defer { depth -= 1 }
             return .unary(.not, try not(), op.location)
         }
-        return try comparison()
+        return try union()
+    }
+
+    /// `a | b` and `a & b` (masks) bind more loosely than comparisons, `&` tighter than `|`:
+    /// `a | b & c` is `a | (b & c)`.
+    private mutating func union() throws -> Expr {
+        var left = try intersection()
+        while check(.pipe) {
+            let op = advance(); skipNewlines()
+            left = .binary(.union, left, try intersection(), op.location)
+        }
+        return left
+    }
+
+    private mutating func intersection() throws -> Expr {
+        var left = try comparison()
+        while check(.ampersand) {
+            let op = advance(); skipNewlines()
+            left = .binary(.intersect, left, try comparison(), op.location)
+        }
+        return left
     }
 
     private static let comparisons: [TokenKind: BinaryOp] = [
@@ -366,11 +386,11 @@ public struct Parser {
     }
 
     private mutating func unary() throws -> Expr {
-        if check(.minus) {
+        if check(.minus) || check(.tilde) {
             let op = advance()
             try enter(op)
             defer { depth -= 1 }
-            return .unary(.negate, try unary(), op.location)
+            return .unary(op.kind == .minus ? .negate : .complement, try unary(), op.location)
         }
         if check(.plus) {
             throw error("unary '+' is not supported", at: peek, hint: "remove the '+'")

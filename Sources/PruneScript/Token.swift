@@ -10,6 +10,8 @@ public enum TokenKind: Sendable, Equatable, Hashable {
     case comma, colon, semicolon, dot, dotDot, dotDotLess, question
     // Operators
     case plus, minus, star, slash, percent, starStar
+    /// `&`, `|`, `~`: intersection, union and complement of engine values such as masks.
+    case ampersand, pipe, tilde
     case equal, plusEqual, minusEqual, starEqual, slashEqual
     case equalEqual, bangEqual, less, lessEqual, greater, greaterEqual
     // Layout

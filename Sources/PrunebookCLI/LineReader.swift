@@ -24,7 +24,7 @@ final class LineReader {
         rl_readline_name = UnsafePointer(strdup("prunebook"))
         rl_attempted_completion_function = lineReaderComplete
         // word breaks: a string's opening quote must not be part of the word, so paths complete inside strings
-        rl_completer_word_break_characters = UnsafePointer(strdup(" \t\n\"(),[]{}=+-*/<>:;"))
+        rl_completer_word_break_characters = UnsafePointer(strdup(" \t\n\"(),[]{}=+-*/<>:;&|~"))
         rl_catch_signals = 0
         rl_signal_event_hook = lineReaderSignalHook
         using_history()
