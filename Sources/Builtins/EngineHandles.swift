@@ -116,12 +116,17 @@ package final class MaskHandle: ScriptHandle {
 
     package var architecture: String { network.architecture }
 
+    /// Outputs (classes) left without a path from the input, and how many outputs there are.
+    var unreachableOutputs: (cut: [Int], outputs: Int) {
+        let reach = Connectivity.reachability(network, mask: mask)
+        return (reach.indices.filter { !reach[$0] }, reach.count)
+    }
+
     /// ", classes 3, 4 cut off" when some outputs have no path from the input (class collapse).
     var cutOff: String {
-        let reach = Connectivity.reachability(network, mask: mask)
-        let cut = reach.indices.filter { !reach[$0] }
+        let (cut, outputs) = unreachableOutputs
         guard !cut.isEmpty else { return "" }
-        if cut.count == reach.count { return ", every output cut off from the input" }
+        if cut.count == outputs { return ", every output cut off from the input" }
         return ", class\(cut.count == 1 ? "" : "es") \(cut.map(String.init).joined(separator: ", ")) cut off"
     }
 
@@ -137,8 +142,7 @@ package final class MaskHandle: ScriptHandle {
         case "interrupted": return .bool(interrupted)
         case "unreachable":
             // outputs (classes) left without a path from the input
-            let reach = Connectivity.reachability(network, mask: mask)
-            return .list(ListStorage(reach.indices.filter { !reach[$0] }.map { .number(Double($0)) }))
+            return .list(ListStorage(unreachableOutputs.cut.map { .number(Double($0)) }))
         case "sparsity": return .number(mask.sparsity)
         case "density": return .number(mask.density)
         case "kept": return .number(Double(mask.kept))
