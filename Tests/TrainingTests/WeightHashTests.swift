@@ -1,0 +1,48 @@
+import Datasets
+import NeuralNet
+import Tensor
+import Testing
+import Training
+
+/// The float32 engine's exact bits: one SGD step of a masked resnet20 (every layer type, BatchNorm
+/// in train mode, momentum and weight decay) must give the same weights, bit for bit, as the engine
+/// that recorded the hash. A change to any kernel's order of operations shows here first, before it
+/// reaches a transcript. The bits depend on OpenBLAS's kernel, so the hash is recorded per kernel.
+struct WeightHashTests {
+    /// SHA-256 of the state after the step, by `BLAS.coreName`.
+    static let recorded: [String: String] = [
+        "Cooperlake": "eb7bf92ac9260bb3479d673bf99e4491d45db962a3e82f46e07787a2bac661c5",
+        "SkylakeX": "d1c3e70a8c0e5ac6b34f0e361ac345fca1d83c5d99ee18634bac454d4795f72f",
+        "Haswell": "9aaea54c973ceb331c9edc98110ce022598c4b97c1961226c1eea2cc2a21eeb6",
+        "Sandybridge": "431339b4b9b4fc56f2cadb65219376daaa4f9570913053063d1bb5d8fec9b4b0",
+    ]
+
+    @Test func resnet20SGDStepIsBitIdentical() throws {
+        let net = try ModelZoo.build(ModelSpec(name: "resnet20", seed: 7))
+        // a fixed mask: every third weight of every prunable tensor pruned
+        var k = 0
+        for (_, p) in net.prunable {
+            p.mask = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in k += 1; return k % 3 == 0 ? 0 : 1 })
+        }
+        net.applyMasks()
+        var rng = Philox(seed: 11)
+        let batch = 8
+        let x = Tensor(shape: [batch, 3, 32, 32], scalars: (0..<(batch * 3 * 32 * 32)).map { _ in Float(rng.normal()) })
+        let y = (0..<batch).map { $0 % 10 }
+        let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
+        net.zeroGradients()
+        let logits = net.forward(x, mode: .train)
+        net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
+        sgd.step()
+        var bytes: [UInt8] = []
+        for (name, value) in net.state {
+            bytes += Array(name.utf8)
+            for v in value.scalars { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        }
+        let hash = Digest.sha256(bytes)
+        let core = BLAS.coreName
+        let expected = try #require(Self.recorded[core],
+                                    "no hash recorded for OpenBLAS kernel \(core); this engine gives \(hash)")
+        #expect(hash == expected, "resnet20 weights after one SGD step changed (kernel \(core))")
+    }
+}
