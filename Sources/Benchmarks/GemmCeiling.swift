@@ -3,8 +3,8 @@ import Tensor
 /// Measures `cblas_sgemm` GFLOP/s on square matrices with the threads in use.
 package enum GemmCeiling {
     package static func measure(n: Int, seconds: Double) -> Double {
-        let a = Tensor(repeating: 0.5, shape: [n, n]), b = Tensor(repeating: 0.25, shape: [n, n])
-        var c = Tensor(zeros: [n, n])
+        let a = Tensor<Float>(repeating: 0.5, shape: [n, n]), b = Tensor<Float>(repeating: 0.25, shape: [n, n])
+        var c = Tensor<Float>(zeros: [n, n])
         var best = 0.0
         let start = Clock.now
         var runs = 0

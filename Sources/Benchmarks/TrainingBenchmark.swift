@@ -49,10 +49,10 @@ package struct TrainingBenchmark {
         let input = self.input(for: model)
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
         var rng = Philox(seed: 0, stream: 99)
-        let x = Tensor(shape: [settings.batch] + input,
+        let x = Tensor<Float>(shape: [settings.batch] + input,
                        scalars: (0..<(settings.batch * input.reduce(1, *))).map { _ in Float(rng.normal()) })
         let y = (0..<settings.batch).map { _ in rng.below(10) }
-        for (_, p) in net.prunable { p.mask = Tensor(repeating: 1, shape: p.shape) }
+        for (_, p) in net.prunable { p.mask = Tensor<Float>(repeating: 1, shape: p.shape) }
         let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
         func step() {
             net.zeroGradients()

@@ -8,11 +8,11 @@ import Tensor
 
 /// A network in a script: a reference, so `load_weights` changes it in place.
 package final class ModelHandle: ScriptHandle {
-    package let network: Network
+    package let network: Network<Float>
     /// The zoo name it was built from (`lenet5`, `resnet20`…).
     package let name: String
 
-    package init(_ network: Network, name: String) {
+    package init(_ network: Network<Float>, name: String) {
         self.network = network
         self.name = name
     }
@@ -100,13 +100,13 @@ package final class DataHandle: ScriptHandle {
 package final class MaskHandle: ScriptHandle {
     package let mask: Mask
     /// The network it was made for (reports need its shapes and connectivity).
-    package let network: Network
+    package let network: Network<Float>
     package let method: String
     package let steps: [PruningStep]
     /// Ctrl-C stopped the method: this is the mask of its last completed step, not the target.
     package let interrupted: Bool
 
-    package init(_ mask: Mask, network: Network, method: String, steps: [PruningStep] = [], interrupted: Bool = false) {
+    package init(_ mask: Mask, network: Network<Float>, method: String, steps: [PruningStep] = [], interrupted: Bool = false) {
         self.mask = mask
         self.network = network
         self.method = method
@@ -199,7 +199,7 @@ extension ScoresHandle {
         case .power: f = { Foundation.pow($0, $1) }
         default: return nil
         }
-        let mine = scores.entries.indices.map { scores.scoresInDouble(entry: $0) }
+        let mine = scores.names.indices.map { scores.doubles(entry: $0) }
         let theirs: [[Double]]
         let otherName: String
         switch other {
@@ -207,20 +207,19 @@ extension ScoresHandle {
             theirs = mine.map { Array(repeating: x, count: $0.count) }
             otherName = formatSignificant(x)
         case .handle(let h as ScoresHandle):
-            guard h.scores.names == scores.names, zip(h.scores.entries, scores.entries).allSatisfy({ $0.scores.shape == $1.scores.shape }) else {
+            guard h.scores.names == scores.names, h.scores.shapes == scores.shapes else {
                 throw ScriptError(.value, "'\(op.rawValue)' needs scores of the same network's weights")
             }
-            theirs = h.scores.entries.indices.map { h.scores.scoresInDouble(entry: $0) }
+            theirs = h.scores.names.indices.map { h.scores.doubles(entry: $0) }
             otherName = h.method
         default:
             return nil
         }
-        let entries = scores.entries.indices.map { i in
-            (scores.entries[i].name, scores.entries[i].scores.shape,
-             zip(mine[i], theirs[i]).map { selfIsLeft ? f($0, $1) : f($1, $0) })
+        let results = zip(scores.shapes, zip(mine, theirs)).map { shape, pair in
+            Tensor<Double>(shape: shape, scalars: zip(pair.0, pair.1).map { selfIsLeft ? f($0, $1) : f($1, $0) })
         }
         let name = selfIsLeft ? "\(method) \(op.rawValue) \(otherName)" : "\(otherName) \(op.rawValue) \(method)"
-        return .handle(ScoresHandle(ScoreSet(doubleEntries: entries), method: name))
+        return .handle(ScoresHandle(ScoreSet(names: scores.names, scores: results), method: name))
     }
 
     package func apply(_ op: UnaryOp) throws -> Value? {
@@ -251,7 +250,7 @@ package final class ScoresHandle: ScriptHandle {
     }
 
     package var typeName: String { "scores" }
-    package var displayText: String { "<scores \(method): \(grouped(scores.total)) weights in \(scores.entries.count) tensors>" }
+    package var displayText: String { "<scores \(method): \(grouped(scores.total)) weights in \(scores.names.count) tensors>" }
     package var fieldNames: [String] { ["method", "names", "total"] + scores.names }
     package func field(_ name: String) throws -> Value? {
         switch name {

@@ -126,8 +126,8 @@ extension BuiltinRegistry {
         }
     }
 
-    static func tensor(from value: Value, layer: String?, _ args: Arguments) throws -> (name: String, tensor: Tensor, label: String) {
-        func pick(_ names: [String], _ get: (String) -> Tensor?, _ label: String) throws -> (String, Tensor, String) {
+    static func tensor(from value: Value, layer: String?, _ args: Arguments) throws -> (name: String, tensor: Tensor<Float>, label: String) {
+        func pick(_ names: [String], _ get: (String) -> Tensor<Float>?, _ label: String) throws -> (String, Tensor<Float>, String) {
             let name = layer ?? names.first ?? ""
             guard let t = get(name) else {
                 throw args.error(.key, "no layer '\(name)'; layers: \(names.joined(separator: ", "))", argument: "layer",
@@ -139,7 +139,7 @@ extension BuiltinRegistry {
         case .handle(let h as ScoresHandle):
             return try pick(h.scores.names, { h.scores.scores($0) }, "\(h.method) score")
         case .handle(let h as MaskHandle):
-            return try pick(h.mask.names, { n in h.mask.entry(n).map { Tensor(shape: $0.shape, scalars: $0.bits.map(Float.init)) } }, "kept")
+            return try pick(h.mask.names, { n in h.mask.entry(n).map { Tensor<Float>(shape: $0.shape, scalars: $0.bits.map(Float.init)) } }, "kept")
         case .handle(let h as ModelHandle):
             let names = h.network.prunable.map(\.name)
             return try pick(names, { n in h.network.parameter(named: n)?.value }, "weight")

@@ -115,7 +115,7 @@ extension BuiltinRegistry {
 
     /// The nearest fix for a state dict that does not fit: the prefix its names share, a rename
     /// when the shapes line up in order (nn.Sequential's `0.weight`…), or the nearest names.
-    static func stateHint(_ e: StateError, network: Network, path: String, prefix: String, renamed: Bool) -> String? {
+    static func stateHint(_ e: StateError, network: Network<Float>, path: String, prefix: String, renamed: Bool) -> String? {
         let wanted = network.state.map { (name: $0.name, shape: $0.value.shape) }
         let offered = e.offered.filter { $0.name.hasPrefix(prefix) }.map { (name: String($0.name.dropFirst(prefix.count)), shape: $0.shape) }
         // a shared prefix such as "model." or "module."

@@ -80,7 +80,7 @@ extension BuiltinRegistry {
     }
 
     /// The pruning batches of the data argument (nil when absent), checked against the network.
-    static func source(_ args: Arguments, net: Network, method: PruningMethod, seed: UInt64) throws -> BatchSource? {
+    static func source(_ args: Arguments, net: Network<Float>, method: PruningMethod, seed: UInt64) throws -> BatchSource? {
         guard args.has("data") else {
             if method.needsData { throw args.error(.argument, "\(method.rawValue) needs data: \(method.rawValue)(net, data, ...)") }
             return nil

@@ -6,9 +6,9 @@ import Tensor
 /// the numbers as a list.
 package final class TensorHandle: ScriptHandle {
     package let name: String
-    package let tensor: Tensor
+    package let tensor: Tensor<Float>
 
-    package init(_ tensor: Tensor, name: String) {
+    package init(_ tensor: Tensor<Float>, name: String) {
         self.tensor = tensor
         self.name = name
     }

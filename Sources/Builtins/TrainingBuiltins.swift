@@ -95,7 +95,7 @@ extension BuiltinRegistry {
         }
     }
 
-    static func checkFits(_ net: Network, _ data: DataHandle, _ args: Arguments) throws {
+    static func checkFits(_ net: Network<Float>, _ data: DataHandle, _ args: Arguments) throws {
         if let shape = data.inputShape, shape != net.inputShape {
             throw args.error(.value, "\(net.architecture) takes inputs \(net.inputShape.map(String.init).joined(separator: "×")), "
                              + "\(data.name) has \(shape.map(String.init).joined(separator: "×"))", argument: "data",

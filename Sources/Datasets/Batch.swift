@@ -2,10 +2,10 @@ import Tensor
 
 /// A minibatch: inputs `[N, C, H, W]` and one class label per input.
 public struct Batch: Sendable {
-    public var inputs: Tensor
+    public var inputs: Tensor<Float>
     public var labels: [Int]
 
-    public init(inputs: Tensor, labels: [Int]) {
+    public init(inputs: Tensor<Float>, labels: [Int]) {
         precondition(inputs.shape.first == labels.count, "\(labels.count) labels for inputs \(inputs.shape)")
         self.inputs = inputs
         self.labels = labels

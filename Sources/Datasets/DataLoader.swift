@@ -59,7 +59,7 @@ public struct DataLoader: Sendable {
     public func batch(indices: ArraySlice<Int>, rng: inout Philox) -> Batch {
         let (c, h, w) = (images.shape[0], images.shape[1], images.shape[2])
         let size = images.imageSize
-        var x = Tensor(uninitialized: [indices.count, c, h, w])
+        var x = Tensor<Float>(uninitialized: [indices.count, c, h, w])
         var labels: [Int] = []
         labels.reserveCapacity(indices.count)
         let norm = normalization

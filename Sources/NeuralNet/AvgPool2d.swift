@@ -1,7 +1,7 @@
 import Tensor
 
 /// Average pooling over k×k windows with a stride (default k), no padding.
-public final class AvgPool2d: Layer {
+public final class AvgPool2d<Scalar: TensorScalar>: Layer {
     public let kernelSize: Int
     public let stride: Int
     private var inputShape: [Int] = []
@@ -24,28 +24,34 @@ public final class AvgPool2d: Layer {
         return [input[0], g.outH, g.outW]
     }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         inputShape = x.shape
         return pool(x)
     }
 
     /// Linear: R{y} = pool(R{x}).
-    public func forwardR(_ rx: Tensor) -> Tensor { pool(rx) }
-    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> { pool(rx) }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> { backward(rdy) }
 
-    func pool(_ x: Tensor) -> Tensor {
+    func pool(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         let g = geometry(x.shape)
         let (oh, ow, k, s, H, W) = (g.outH, g.outW, kernelSize, stride, g.height, g.width)
         let planes = x.shape[0] * g.channels
-        let scale = 1 / Float(k * k)
-        var y = Tensor(zeros: [x.shape[0], g.channels, oh, ow])
+        let scale = 1 / Scalar(k * k)
+        var y = Tensor<Scalar>(zeros: [x.shape[0], g.channels, oh, ow])
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 for plane in 0..<planes {
                     let inp = xp + plane * H * W
                     for yo in 0..<oh {
                         for xo in 0..<ow {
-                            var sum: Float = 0
+                            var sum: Scalar = 0
                             for i in 0..<k { for j in 0..<k { sum += inp[(yo * s + i) * W + xo * s + j] } }
                             yp[plane * oh * ow + yo * ow + xo] = sum * scale
                         }
@@ -56,12 +62,14 @@ public final class AvgPool2d: Layer {
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
         let g = geometry(inputShape)
         let (oh, ow, k, s, H, W) = (g.outH, g.outW, kernelSize, stride, g.height, g.width)
         let planes = inputShape[0] * g.channels
-        let scale = 1 / Float(k * k)
-        var dx = Tensor(zeros: inputShape)
+        let scale = 1 / Scalar(k * k)
+        var dx = Tensor<Scalar>(zeros: inputShape)
         dy.withUnsafePointer { dyp in
             dx.withUnsafeMutablePointer { dxp in
                 for plane in 0..<planes {
@@ -78,5 +86,7 @@ public final class AvgPool2d: Layer {
         return dx
     }
 
-    public func clone() -> any Layer { AvgPool2d(kernelSize: kernelSize, stride: stride) }
+    public func clone() -> any Layer<Scalar> { AvgPool2d(kernelSize: kernelSize, stride: stride) }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { AvgPool2d<Other>(kernelSize: kernelSize, stride: stride) }
 }

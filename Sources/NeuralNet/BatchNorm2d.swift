@@ -6,20 +6,21 @@ import Tensor
 /// Train: normalize with the batch mean and biased variance; update the running mean and the
 /// running *unbiased* variance with `momentum`. Eval: normalize with the running statistics.
 /// A channel with zero variance is normalized by sqrt(eps). Statistics accumulate in Double.
-public final class BatchNorm2d: Layer {
-    public let weight: Parameter
-    public let bias: Parameter
-    public let runningMean: Buffer
-    public let runningVar: Buffer
+/// The R-operator (for Hessian-vector products) computes in Double whatever the scalar.
+public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
+    public let weight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>
+    public let runningMean: Buffer<Scalar>
+    public let runningVar: Buffer<Scalar>
     public let eps: Double
     public let momentum: Double
 
-    private var input = Tensor(zeros: [0])
+    private var input = Tensor<Scalar>(zeros: [0])
     private var mean: [Double] = []
     private var invStd: [Double] = []
     private var lastMode = ForwardMode.train
-    private var outputGrad = Tensor(zeros: [0])
-    private var inputTangent: Tensor?
+    private var outputGrad = Tensor<Scalar>(zeros: [0])
+    private var inputTangent: Tensor<Scalar>?
     private var invStdTangent: [Double] = []
 
     public init(channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
@@ -33,8 +34,8 @@ public final class BatchNorm2d: Layer {
 
     public var channels: Int { weight.shape[0] }
 
-    public var parameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
-    public var buffers: [(name: String, buffer: Buffer)] { [("running_mean", runningMean), ("running_var", runningVar)] }
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] { [("weight", weight), ("bias", bias)] }
+    public var buffers: [(name: String, buffer: Buffer<Scalar>)] { [("running_mean", runningMean), ("running_var", runningVar)] }
 
     public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] {
         guard input.first == channels else {
@@ -43,7 +44,9 @@ public final class BatchNorm2d: Layer {
         return input
     }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         let (n, c) = (x.shape[0], x.shape[1])
         precondition(c == channels, "BatchNorm2d(\(channels)) got input \(x.shape)")
         let hw = x.count / max(1, n * c)
@@ -62,7 +65,7 @@ public final class BatchNorm2d: Layer {
                             nonisolated(unsafe) let (src, mp, ip, up) = (xp, meanP, istdP, ubP)
                             let eps = self.eps
                             // two passes per channel (mean, then squared deviations); each image's
-                            // run sums in Float lanes, the runs add in Double
+                            // run sums in SIMD lanes of the scalar type, the runs add in Double
                             Parallel.forRanges(c, grain: BatchNorm2d.channelGrain(n * hw)) { r in
                                 for ch in r {
                                     var s = 0.0
@@ -70,7 +73,7 @@ public final class BatchNorm2d: Layer {
                                     let mu = s / m
                                     var v = 0.0
                                     for i in 0..<n {
-                                        v += Double(VectorOps.sumAndSquares(src + (i * c + ch) * hw, count: hw, center: Float(mu)).1)
+                                        v += Double(VectorOps.sumAndSquares(src + (i * c + ch) * hw, count: hw, center: Scalar(mu)).1)
                                     }
                                     mp[ch] = mu
                                     ip[ch] = 1 / (v / m + eps).squareRoot()
@@ -83,10 +86,10 @@ public final class BatchNorm2d: Layer {
             }
             let mom = momentum
             runningMean.value.withUnsafeMutablePointer { rm in
-                for ch in 0..<c { rm[ch] = Float((1 - mom) * Double(rm[ch]) + mom * mean[ch]) }
+                for ch in 0..<c { rm[ch] = Scalar((1 - mom) * Double(rm[ch]) + mom * mean[ch]) }
             }
             runningVar.value.withUnsafeMutablePointer { rv in
-                for ch in 0..<c { rv[ch] = Float((1 - mom) * Double(rv[ch]) + mom * unbiased[ch]) }
+                for ch in 0..<c { rv[ch] = Scalar((1 - mom) * Double(rv[ch]) + mom * unbiased[ch]) }
             }
         } else {
             runningMean.value.withUnsafePointer { rm in
@@ -98,20 +101,20 @@ public final class BatchNorm2d: Layer {
                 }
             }
         }
-        var y = Tensor(uninitialized: x.shape)
-        var affine = [(scale: Float, shift: Float)](repeating: (0, 0), count: c)
+        var y = Tensor<Scalar>(uninitialized: x.shape)
+        var affine = [(scale: Scalar, shift: Scalar)](repeating: (0, 0), count: c)
         weight.value.withUnsafePointer { gamma in
             bias.value.withUnsafePointer { beta in
                 for ch in 0..<c {
                     let scale = Double(gamma[ch]) * invStd[ch]
-                    affine[ch] = (Float(scale), Float(Double(beta[ch]) - mean[ch] * scale))
+                    affine[ch] = (Scalar(scale), Scalar(Double(beta[ch]) - mean[ch] * scale))
                 }
             }
         }
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 nonisolated(unsafe) let (src, dst) = (xp, yp)
-                Parallel.forRanges(n * c, grain: max(1, Tensor.parallelGrain / max(1, hw))) { r in
+                Parallel.forRanges(n * c, grain: max(1, Parallel.grain / max(1, hw))) { r in
                     for row in r {
                         let (fs, fb) = affine[row % c]
                         let (a, b) = (src + row * hw, dst + row * hw)
@@ -123,14 +126,16 @@ public final class BatchNorm2d: Layer {
         return y
     }
 
-    /// Channels per parallel chunk so that a chunk covers about `Tensor.parallelGrain` elements.
-    static func channelGrain(_ perChannel: Int) -> Int { max(1, Tensor.parallelGrain / max(1, perChannel)) }
+    /// Channels per parallel chunk so that a chunk covers about `Parallel.grain` elements.
+    static func channelGrain(_ perChannel: Int) -> Int { max(1, Parallel.grain / max(1, perChannel)) }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
         let (n, c) = (input.shape[0], input.shape[1])
         let hw = input.count / max(1, n * c)
         let m = Double(n * hw)
-        var dx = Tensor(uninitialized: input.shape)
+        var dx = Tensor<Scalar>(uninitialized: input.shape)
         var sums = [(dy: Double, dyXhat: Double)](repeating: (0, 0), count: c)
         let train = lastMode == .train
         input.withUnsafePointer { xp in
@@ -143,7 +148,7 @@ public final class BatchNorm2d: Layer {
                             Parallel.forRanges(c, grain: BatchNorm2d.channelGrain(n * hw)) { r in
                                 for ch in r {
                                     let (mu, istd) = (meanV[ch], istdV[ch])
-                                    let muF = Float(mu)
+                                    let muF = Scalar(mu)
                                     var sumDy = 0.0, sumDyCentered = 0.0
                                     for i in 0..<n {
                                         let o = (i * c + ch) * hw
@@ -157,14 +162,14 @@ public final class BatchNorm2d: Layer {
                                     if train {
                                         // dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂)) = k·dy + kx·(x − μ) + k0
                                         let (a, b, k) = (sumDy / m, sumDyXhat / m, gamma * istd)
-                                        let (fk, fkx, fk0) = (Float(k), Float(-k * b * istd), Float(-k * a))
+                                        let (fk, fkx, fk0) = (Scalar(k), Scalar(-k * b * istd), Scalar(-k * a))
                                         for i in 0..<n {
                                             let o = (i * c + ch) * hw
                                             let (dr, xr, outr) = (d + o, x + o, out + o)
                                             for q in 0..<hw { outr[q] = fk * dr[q] + fkx * (xr[q] - muF) + fk0 }
                                         }
                                     } else {
-                                        let k = Float(gamma * istd)
+                                        let k = Scalar(gamma * istd)
                                         for i in 0..<n {
                                             let o = (i * c + ch) * hw
                                             let (dr, outr) = (d + o, out + o)
@@ -178,10 +183,10 @@ public final class BatchNorm2d: Layer {
                 }
             }
         }
-        weight.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dyXhat) } }
-        bias.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Float(sums[ch].dy) } }
+        weight.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Scalar(sums[ch].dyXhat) } }
+        bias.grad.withUnsafeMutablePointer { g in for ch in 0..<c { g[ch] += Scalar(sums[ch].dy) } }
         // Freed once used unless `forwardR` ran since the forward (see Conv2d.backward).
-        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
+        if inputTangent == nil { input = Tensor<Scalar>(zeros: [0]) } else { outputGrad = dy }
         return dx
     }
 
@@ -199,15 +204,17 @@ public final class BatchNorm2d: Layer {
     }
 
     /// Train mode: R{x̂} = σ⁻¹((R{x} − mean R{x}) − x̂·mean(x̂ R{x})), R{y} = γ R{x̂} (γ, β have no tangent).
-    public func forwardR(_ rx: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> {
         inputTangent = rx
-        var ry = Tensor(zeros: rx.shape)
+        var ry = Tensor<Scalar>(zeros: rx.shape)
         invStdTangent = [Double](repeating: 0, count: channels)
         let gamma = weight.value
         forEachChannel { ch, offs in
             let (mu, istd, g) = (mean[ch], invStd[ch], Double(gamma[flat: ch]))
             if lastMode == .eval {
-                for o in offs { ry[flat: o] = Float(g * istd * Double(rx[flat: o])) }
+                for o in offs { ry[flat: o] = Scalar(g * istd * Double(rx[flat: o])) }
                 return
             }
             let m = Double(offs.count)
@@ -222,16 +229,18 @@ public final class BatchNorm2d: Layer {
             invStdTangent[ch] = -istd * istd * meanXhatR
             for o in offs {
                 let xhat = (Double(input[flat: o]) - mu) * istd
-                ry[flat: o] = Float(g * istd * ((Double(rx[flat: o]) - meanR) - xhat * meanXhatR))
+                ry[flat: o] = Scalar(g * istd * ((Double(rx[flat: o]) - meanR) - xhat * meanXhatR))
             }
         }
         return ry
     }
 
     /// R of dx = γσ⁻¹(dy − a − x̂b), a = mean dy, b = mean(dy x̂), with R{σ⁻¹} and R{x̂} from `forwardR`.
-    public func backwardR(_ rdy: Tensor) -> Tensor {
-        var rdx = Tensor(zeros: rdy.shape)
-        var rgGamma = Tensor(zeros: [channels]), rgBeta = Tensor(zeros: [channels])
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> {
+        var rdx = Tensor<Scalar>(zeros: rdy.shape)
+        var rgGamma = Tensor<Scalar>(zeros: [channels]), rgBeta = Tensor<Scalar>(zeros: [channels])
         let gamma = weight.value
         let rx = inputTangent
         forEachChannel { ch, offs in
@@ -262,10 +271,10 @@ public final class BatchNorm2d: Layer {
                 rb += r * xhat + dy * rXhat(o, xhat)
                 sumRdy += r
             }
-            rgGamma[flat: ch] = Float(rb)
-            rgBeta[flat: ch] = Float(sumRdy)
+            rgGamma[flat: ch] = Scalar(rb)
+            rgBeta[flat: ch] = Scalar(sumRdy)
             if lastMode == .eval {
-                for o in offs { rdx[flat: o] = Float(g * istd * Double(rdy[flat: o])) }
+                for o in offs { rdx[flat: o] = Scalar(g * istd * Double(rdy[flat: o])) }
                 return
             }
             (a, b, ra, rb) = (a / m, b / m, ra / m, rb / m)
@@ -273,12 +282,12 @@ public final class BatchNorm2d: Layer {
                 let xhat = (Double(input[flat: o]) - mu) * istd
                 let dy = Double(outputGrad[flat: o]), r = Double(rdy[flat: o])
                 let v = g * rIstd * (dy - a - xhat * b) + g * istd * (r - ra - rXhat(o, xhat) * b - xhat * rb)
-                rdx[flat: o] = Float(v)
+                rdx[flat: o] = Scalar(v)
             }
         }
         weight.accumulateTangentGrad(rgGamma)
         bias.accumulateTangentGrad(rgBeta)
-        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
+        (input, outputGrad, inputTangent) = (Tensor<Scalar>(zeros: [0]), Tensor<Scalar>(zeros: [0]), nil)
         return rdx
     }
 
@@ -292,5 +301,24 @@ public final class BatchNorm2d: Layer {
         return c
     }
 
-    public func clone() -> any Layer { copy() }
+    public func clone() -> any Layer<Scalar> { copy() }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { copy(as: Other.self) }
+
+    /// A deep copy computing in another precision.
+    public func copy<Other: TensorScalar>(as: Other.Type) -> BatchNorm2d<Other> {
+        BatchNorm2d<Other>(weight: weight.converted(to: Other.self), bias: bias.converted(to: Other.self),
+                           runningMean: runningMean.converted(to: Other.self), runningVar: runningVar.converted(to: Other.self),
+                           eps: eps, momentum: momentum)
+    }
+
+    private init(weight: Parameter<Scalar>, bias: Parameter<Scalar>, runningMean: Buffer<Scalar>, runningVar: Buffer<Scalar>,
+                 eps: Double, momentum: Double) {
+        self.weight = weight
+        self.bias = bias
+        self.runningMean = runningMean
+        self.runningVar = runningVar
+        self.eps = eps
+        self.momentum = momentum
+    }
 }

@@ -6,19 +6,16 @@ import Tensor
 /// Computed as im2col + GEMM on chunks of images that stay in cache, the batch split into a few
 /// lanes that run on the cores concurrently (see `ConvPlan`); backward as GEMMs + col2im in one
 /// pass over the batch. Scratch memory comes from `Scratch`, so a step allocates only its outputs.
-public final class Conv2d: Layer {
-    public let weight: Parameter
-    public let bias: Parameter?
+public final class Conv2d<Scalar: TensorScalar>: Layer {
+    public let weight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>?
     public let stride: Int
     public let padding: Int
     /// When false, `backward` skips the input gradient (the first layer of a network needs none).
     public var propagatesGradient = true
-    /// Upper bound on the bytes of all lanes' column matrices together (`ConvPlan` keeps each
-    /// lane's chunk far below it, so that it stays in cache).
-    public static let columnBudget = 32 << 20
-    private var input = Tensor(zeros: [0])
-    private var outputGrad = Tensor(zeros: [0])
-    private var inputTangent: Tensor?
+    private var input = Tensor<Scalar>(zeros: [0])
+    private var outputGrad = Tensor<Scalar>(zeros: [0])
+    private var inputTangent: Tensor<Scalar>?
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -33,7 +30,7 @@ public final class Conv2d: Layer {
     public var outChannels: Int { weight.shape[0] }
     public var kernelSize: Int { weight.shape[2] }
 
-    public var parameters: [(name: String, parameter: Parameter)] {
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
@@ -54,38 +51,46 @@ public final class Conv2d: Layer {
         return [outChannels, g.outH, g.outW]
     }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2d expects [N, \(inChannels), H, W], got \(x.shape)")
         input = x
         inputTangent = nil
         return convolve(x, weight.value, bias: bias?.value)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
         if let b = bias { Conv2d.addBiasGradient(dy, into: &b.grad) }
         let w = propagatesGradient ? weight.value : nil
         let dx = weight.grad.withUnsafeMutablePointer { gw in
             backwardKernels(input: input, dy: dy, weightGrad: gw, inputWeights: w)
-        } ?? Tensor(zeros: input.shape)
+        } ?? Tensor<Scalar>(zeros: input.shape)
         // The saved input is freed as soon as it is used, as autograd frees saved tensors, unless
         // `forwardR` ran since the forward: then `backwardR` needs the input and this gradient too.
-        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
+        if inputTangent == nil { input = Tensor<Scalar>(zeros: [0]) } else { outputGrad = dy }
         return dx
     }
 
-    public func forwardR(_ rx: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> {
         inputTangent = rx
         var ry = convolve(rx, weight.value, bias: nil)
         if let v = weight.tangent { ry.add(convolve(input, v, bias: nil)) }
         return ry
     }
 
-    public func backwardR(_ rdy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> {
         // R{dW} = corr(R{dy}, x) + corr(dy, R{x});  R{dx} = convᵀ(R{dy}, W) + convᵀ(dy, R{W})
-        var rgw = Tensor(zeros: weight.shape)
+        var rgw = Tensor<Scalar>(zeros: weight.shape)
         var rdx = rgw.withUnsafeMutablePointer { gw in
             backwardKernels(input: input, dy: rdy, weightGrad: gw, inputWeights: weight.value)
-        } ?? Tensor(zeros: input.shape)
+        } ?? Tensor<Scalar>(zeros: input.shape)
         let rx = inputTangent, v = weight.tangent
         if rx != nil || v != nil {
             // corr(dy, R{x}) into R{dW} and convᵀ(dy, R{W}) into R{dx}, in one pass
@@ -96,26 +101,26 @@ public final class Conv2d: Layer {
         }
         weight.accumulateTangentGrad(rgw)
         if let b = bias {
-            var rgb = Tensor(zeros: b.shape)
+            var rgb = Tensor<Scalar>(zeros: b.shape)
             Conv2d.addBiasGradient(rdy, into: &rgb)
             b.accumulateTangentGrad(rgb)
         }
-        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
+        (input, outputGrad, inputTangent) = (Tensor<Scalar>(zeros: [0]), Tensor<Scalar>(zeros: [0]), nil)
         return rdx
     }
 
-    /// gb[o] += Σ over images and positions of dy (per image in Float, over images in Double).
-    static func addBiasGradient(_ dy: Tensor, into gb: inout Tensor) {
+    /// gb[o] += Σ over images and positions of dy (per image in the scalar type, over images in Double).
+    static func addBiasGradient(_ dy: Tensor<Scalar>, into gb: inout Tensor<Scalar>) {
         let (batch, O) = (dy.shape[0], dy.shape[1])
         let P = dy.count / max(1, batch * O)
         dy.withUnsafePointer { dyp in
             gb.withUnsafeMutablePointer { g in
                 nonisolated(unsafe) let (d, out) = (dyp, g)
-                Parallel.forRanges(O, grain: max(1, Tensor.parallelGrain / max(1, batch * P))) { r in
+                Parallel.forRanges(O, grain: max(1, Parallel.grain / max(1, batch * P))) { r in
                     for o in r {
                         var s = 0.0
                         for n in 0..<batch { s += Double(VectorOps.sum(d + (n * O + o) * P, count: P)) }
-                        out[o] += Float(s)
+                        out[o] += Scalar(s)
                     }
                 }
             }
@@ -132,5 +137,42 @@ public final class Conv2d: Layer {
         return c
     }
 
-    public func clone() -> any Layer { copy() }
+    public func clone() -> any Layer<Scalar> { copy() }
+
+    /// A deep copy computing in another precision (masked-out weights zero).
+    public func copy<Other: TensorScalar>(as: Other.Type) -> Conv2d<Other> {
+        let c = Conv2d<Other>(weight: weight.converted(to: Other.self), bias: bias?.converted(to: Other.self),
+                              stride: stride, padding: padding)
+        c.propagatesGradient = propagatesGradient
+        return c
+    }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { copy(as: Other.self) }
+
+    private init(weight: Parameter<Scalar>, bias: Parameter<Scalar>?, stride: Int, padding: Int) {
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public func reachableOutputs(from reachable: [Bool], inputShape: [Int],
+                                 kept: (Parameter<Scalar>) -> [UInt8]?) -> [Bool] {
+        let w = kept(weight)
+        let (o, c, kk) = (outChannels, inChannels, kernelSize * kernelSize)
+        var result = [Bool](repeating: false, count: o)
+        for oc in 0..<o {
+            search: for ic in 0..<c where reachable[ic] {
+                for k in 0..<kk where (w?[(oc * c + ic) * kk + k] ?? 1) != 0 { result[oc] = true; break search }
+            }
+        }
+        return result
+    }
+
+    public func macsPerWeight(outputShape: [Int]) -> Int? { outputShape[1] * outputShape[2] }
+
+    public func skipInputGradient() -> Bool {
+        propagatesGradient = false
+        return false
+    }
 }

@@ -65,10 +65,10 @@ struct ConvPlan {
 
 extension Conv2d {
     /// y = conv(x, w) + b, one lane of images per concurrent task.
-    func convolve(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
+    func convolve(_ x: Tensor<Scalar>, _ w: Tensor<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
         let plan = ConvPlan(geometry(x.shape), outChannels: outChannels, batch: x.shape[0])
         let (O, K, P) = (plan.O, plan.K, plan.P)
-        var y = Tensor(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
+        var y = Tensor<Scalar>(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
         let biasValues = bias?.scalars
         x.withUnsafePointer { xp in
             w.withUnsafePointer { wp in
@@ -76,7 +76,7 @@ extension Conv2d {
                     nonisolated(unsafe) let (xs, ws, ys) = (xp, wp, yp)
                     Parallel.forEach(plan.lanes) { lane in
                         let counts = plan.chunk > 1 ? [plan.columnCount, plan.outputCount] : [plan.columnCount]
-                        Scratch.with(counts) { buffers in
+                        Scratch.with(counts, of: Scalar.self) { buffers in
                             let cols = buffers[0]
                             plan.forEachChunk(of: lane) { first, count in
                                 let n = count * P
@@ -102,18 +102,19 @@ extension Conv2d {
     /// The backward GEMMs in one pass over the batch: gw += dY · colsᵀ when `weightGrad` is given,
     /// and the input gradient convᵀ(dy, w) when `inputWeights` is given (nil otherwise).
     /// Each lane sums its own partial weight gradient; the partials are added in lane order.
-    func backwardKernels(input: Tensor, dy: Tensor, weightGrad: UnsafeMutablePointer<Float>?,
-                         inputWeights w: Tensor?) -> Tensor? {
+    func backwardKernels(input: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>?,
+                         inputWeights w: Tensor<Scalar>?) -> Tensor<Scalar>? {
         let plan = ConvPlan(geometry(input.shape), outChannels: outChannels, batch: input.shape[0])
         let (O, K, P) = (plan.O, plan.K, plan.P)
         let wantW = weightGrad != nil
-        var dx: Tensor? = w == nil ? nil : Tensor(uninitialized: input.shape)
+        var dx: Tensor<Scalar>? = w == nil ? nil : Tensor<Scalar>(uninitialized: input.shape)
         let partialCount = wantW ? O * K : 0
         let transposed = w == nil ? nil : plan.transposedGeometry
         let (C, HW) = (plan.g.channels, plan.g.height * plan.g.width)
         // partial weight gradients of all lanes, in one block so they can be summed in order
-        let partials = Scratch.take(max(1, partialCount * plan.lanes))
-        let flipped = Scratch.take(transposed == nil ? 1 : O * K)
+        let partials = Scratch.take(max(1, partialCount * plan.lanes), of: Scalar.self)
+        let flipped = Scratch.take(transposed == nil ? 1 : O * K, of: Scalar.self)
+        let (partialBase, flippedBase) = (partials.base(as: Scalar.self), flipped.base(as: Scalar.self))
         defer { Scratch.give(partials); Scratch.give(flipped) }
         if let w, transposed != nil {
             // W'[c, o, a, b] = W[o, c, k−1−a, k−1−b]
@@ -121,7 +122,7 @@ extension Conv2d {
             w.withUnsafePointer { wp in
                 for o in 0..<O {
                     for c in 0..<C {
-                        for q in 0..<kk { flipped.base[(c * O + o) * kk + q] = wp[(o * C + c) * kk + kk - 1 - q] }
+                        for q in 0..<kk { flippedBase[(c * O + o) * kk + q] = wp[(o * C + c) * kk + kk - 1 - q] }
                     }
                 }
             }
@@ -129,10 +130,10 @@ extension Conv2d {
         input.withUnsafePointer { xp in
             dy.withUnsafePointer { dyp in
                 withOptionalPointers(w, &dx) { wp, dxp in
-                    nonisolated(unsafe) let (xs, dys, ws, dxs, parts, wflip) = (xp, dyp, wp, dxp, partials.base, flipped.base)
+                    nonisolated(unsafe) let (xs, dys, ws, dxs, parts, wflip) = (xp, dyp, wp, dxp, partialBase, flippedBase)
                     Parallel.forEach(plan.lanes) { lane in
                         let counts = plan.chunk > 1 ? [plan.columnCount, plan.outputCount] : [plan.columnCount]
-                        Scratch.with(counts) { buffers in
+                        Scratch.with(counts, of: Scalar.self) { buffers in
                             let cols = buffers[0]
                             let partial = parts + lane * partialCount
                             var started = false
@@ -140,7 +141,7 @@ extension Conv2d {
                                 let n = count * P
                                 let dyImages = dys + first * O * P
                                 if wantW {
-                                    let dyc: UnsafePointer<Float>
+                                    let dyc: UnsafePointer<Scalar>
                                     if count == 1 {
                                         dyc = dyImages
                                     } else {
@@ -163,7 +164,7 @@ extension Conv2d {
                                         Conv2d.scatter(out, into: images, channels: C, images: count, positions: HW, bias: nil)
                                     }
                                 } else {
-                                    let dyc: UnsafePointer<Float>
+                                    let dyc: UnsafePointer<Scalar>
                                     if count == 1 {
                                         dyc = dyImages
                                     } else {
@@ -183,9 +184,9 @@ extension Conv2d {
             }
         }
         if let gw = weightGrad {
-            nonisolated(unsafe) let (g, parts) = (gw, partials.base)
+            nonisolated(unsafe) let (g, parts) = (gw, partialBase)
             let lanes = plan.lanes
-            Parallel.forRanges(partialCount, grain: Tensor.parallelGrain) { r in
+            Parallel.forRanges(partialCount, grain: Parallel.grain) { r in
                 for i in r {
                     var s = parts[i]
                     for l in 1..<max(1, lanes) { s += parts[l * partialCount + i] }
@@ -197,7 +198,7 @@ extension Conv2d {
     }
 
     /// Adds `bias[o]` to row `o` of an `[O, positions]` block.
-    static func addBias(_ bias: [Float], to out: UnsafeMutablePointer<Float>, positions: Int) {
+    static func addBias(_ bias: [Scalar], to out: UnsafeMutablePointer<Scalar>, positions: Int) {
         for (o, v) in bias.enumerated() {
             let row = out + o * positions
             for q in 0..<positions { row[q] += v }
@@ -205,8 +206,8 @@ extension Conv2d {
     }
 
     /// `src` is `[channels, images·positions]`; writes `dst` as `[images, channels, positions]` (+ bias per channel).
-    static func scatter(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
-                        channels: Int, images: Int, positions: Int, bias: [Float]?) {
+    static func scatter(_ src: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>,
+                        channels: Int, images: Int, positions: Int, bias: [Scalar]?) {
         let ld = images * positions
         for j in 0..<images {
             for o in 0..<channels {
@@ -223,7 +224,7 @@ extension Conv2d {
     }
 
     /// Inverse layout of `scatter` (no bias): `[images, channels, positions]` → `[channels, images·positions]`.
-    static func gather(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+    static func gather(_ src: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>,
                        channels: Int, images: Int, positions: Int) {
         let ld = images * positions
         for j in 0..<images {
@@ -237,8 +238,8 @@ extension Conv2d {
 }
 
 /// Calls `body` with pointers to `w` and `dx` when present (nil when absent).
-private func withOptionalPointers<R>(_ w: Tensor?, _ dx: inout Tensor?,
-                                     _ body: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> R) -> R {
+private func withOptionalPointers<Scalar: TensorScalar, R>(_ w: Tensor<Scalar>?, _ dx: inout Tensor<Scalar>?,
+                                     _ body: (UnsafePointer<Scalar>?, UnsafeMutablePointer<Scalar>?) -> R) -> R {
     guard let w, var out = dx else { return body(nil, nil) }
     dx = nil  // keep `out` uniquely referenced while it is written
     defer { dx = out }

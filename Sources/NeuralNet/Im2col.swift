@@ -32,7 +32,7 @@ extension ConvGeometry {
 /// images). The column matrix is `[patch, images · positions]` with row stride `ld`:
 /// row (c, ki, kj), column (image, oh, ow), so one GEMM covers the whole chunk.
 /// Inner loops are contiguous runs with the padding ranges computed up front, so they vectorise.
-/// Generic so that the float32 engine and `Float64Pass` share one implementation (specialized per type).
+/// Generic over the scalar, as the layers are (specialized per type).
 enum Im2col {
     /// Fills `cols` from `count` consecutive images starting at `x` (NCHW).
     static func fill<Scalar: BinaryFloatingPoint>(_ cols: UnsafeMutablePointer<Scalar>, ld: Int, from x: UnsafePointer<Scalar>,

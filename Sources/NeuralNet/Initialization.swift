@@ -22,7 +22,7 @@ public enum Initialization: String, Sendable, CaseIterable {
 
     /// Initializes every parameter of `network` from the `initialization` stream of `seed`:
     /// weights in registration order, row-major, one normal draw each.
-    public func apply(to network: Network, seed: UInt64) {
+    public func apply(to network: Network<Float>, seed: UInt64) {
         var rng = RandomPurpose.initialization.generator(seed: seed)
         for (_, p) in network.namedParameters {
             switch p.role {

@@ -1,7 +1,7 @@
 /// LeNet-300-100 (an MLP) and LeNet-5 with ReLU and max pooling.
 enum LeNet {
     /// 784-300-100-10 for MNIST: `fc1`, `fc2`, `fc3`.
-    static func mlp(input: [Int], classes: Int, scaled: (Int) -> Int) -> Sequential {
+    static func mlp(input: [Int], classes: Int, scaled: (Int) -> Int) -> Sequential<Float> {
         let n = input.reduce(1, *)
         let (h1, h2) = (scaled(300), scaled(100))
         return Sequential(named: [
@@ -13,7 +13,7 @@ enum LeNet {
     }
 
     /// conv 5×5 (pad 2) → pool → conv 5×5 → pool → fc 120 → fc 84 → classes.
-    static func lenet5(input: [Int], classes: Int, scaled: (Int) -> Int) -> Sequential {
+    static func lenet5(input: [Int], classes: Int, scaled: (Int) -> Int) -> Sequential<Float> {
         let (c1, c2, f1, f2) = (scaled(6), scaled(16), scaled(120), scaled(84))
         let hh = max(0, (input[1] / 2 - 4) / 2), ww = max(0, (input[2] / 2 - 4) / 2)
         return Sequential(named: [

@@ -1,14 +1,14 @@
 import Tensor
 
 /// y = x Wᵀ + b, with W of shape `[out, in]` as in PyTorch.
-public final class Linear: Layer {
-    public let weight: Parameter
-    public let bias: Parameter?
+public final class Linear<Scalar: TensorScalar>: Layer {
+    public let weight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>?
     /// When false, `backward` skips the input gradient (the first layer of a network needs none).
     public var propagatesGradient = true
-    private var input = Tensor(zeros: [0])
-    private var outputGrad = Tensor(zeros: [0])
-    private var inputTangent: Tensor?
+    private var input = Tensor<Scalar>(zeros: [0])
+    private var outputGrad = Tensor<Scalar>(zeros: [0])
+    private var inputTangent: Tensor<Scalar>?
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         weight = Parameter(Tensor(zeros: [outFeatures, inFeatures]), role: .weight)
@@ -18,58 +18,66 @@ public final class Linear: Layer {
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
-    public var parameters: [(name: String, parameter: Parameter)] {
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
     public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] {
-        guard Tensor.count(of: input) == inFeatures else {
-            throw ShapeError("Linear(\(inFeatures) → \(outFeatures)) got \(Tensor.count(of: input)) input features (shape \(input))")
+        guard TensorShape.count(of: input) == inFeatures else {
+            throw ShapeError("Linear(\(inFeatures) → \(outFeatures)) got \(TensorShape.count(of: input)) input features (shape \(input))")
         }
         return [outFeatures]
     }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         precondition(x.count == x.shape[0] * inFeatures, "Linear expects [batch, \(inFeatures)], got \(x.shape)")
         input = x
         inputTangent = nil
         return Linear.multiply(x, weight.value, bias: bias?.value)
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
         Linear.addGradients(x: input, dy: dy, weightGrad: &weight.grad, biasGrad: bias)
         let dx = propagatesGradient ? Linear.inputGradient(dy, weight.value, inputShape: input.shape)
-                                    : Tensor(zeros: input.shape)
+                                    : Tensor<Scalar>(zeros: input.shape)
         // Freed once used unless `forwardR` ran since the forward (see Conv2d.backward).
-        if inputTangent == nil { input = Tensor(zeros: [0]) } else { outputGrad = dy }
+        if inputTangent == nil { input = Tensor<Scalar>(zeros: [0]) } else { outputGrad = dy }
         return dx
     }
 
-    public func forwardR(_ rx: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> {
         inputTangent = rx
         var ry = Linear.multiply(rx, weight.value, bias: nil)
         if let v = weight.tangent { ry.add(Linear.multiply(input, v, bias: nil)) }
         return ry
     }
 
-    public func backwardR(_ rdy: Tensor) -> Tensor {
-        var rgw = Tensor(zeros: weight.shape)
-        let rb = bias.map { Parameter(Tensor(zeros: $0.shape), role: .bias) }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> {
+        var rgw = Tensor<Scalar>(zeros: weight.shape)
+        let rb = bias.map { Parameter(Tensor<Scalar>(zeros: $0.shape), role: .bias) }
         Linear.addGradients(x: input, dy: rdy, weightGrad: &rgw, biasGrad: rb)
         if let rx = inputTangent { Linear.addGradients(x: rx, dy: outputGrad, weightGrad: &rgw, biasGrad: nil) }
         weight.accumulateTangentGrad(rgw)
         if let b = bias, let rb { b.accumulateTangentGrad(rb.grad) }
         var rdx = Linear.inputGradient(rdy, weight.value, inputShape: input.shape)
         if let v = weight.tangent { rdx.add(Linear.inputGradient(outputGrad, v, inputShape: input.shape)) }
-        (input, outputGrad, inputTangent) = (Tensor(zeros: [0]), Tensor(zeros: [0]), nil)
+        (input, outputGrad, inputTangent) = (Tensor<Scalar>(zeros: [0]), Tensor<Scalar>(zeros: [0]), nil)
         return rdx
     }
 
     /// x Wᵀ (+ b) for x `[N, in]`.
-    static func multiply(_ x: Tensor, _ w: Tensor, bias: Tensor?) -> Tensor {
+    static func multiply(_ x: Tensor<Scalar>, _ w: Tensor<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
         let batch = x.shape[0]
         let (o, i) = (w.shape[0], w.shape[1])
-        var y = Tensor(uninitialized: [batch, o])
+        var y = Tensor<Scalar>(uninitialized: [batch, o])
         y.withUnsafeMutablePointer { yp in
             if let bias {
                 bias.withUnsafePointer { bp in
@@ -86,7 +94,7 @@ public final class Linear: Layer {
     }
 
     /// dW += dyᵀ · x; db += Σ dy over the batch.
-    static func addGradients(x: Tensor, dy: Tensor, weightGrad: inout Tensor, biasGrad: Parameter?) {
+    static func addGradients(x: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: inout Tensor<Scalar>, biasGrad: Parameter<Scalar>?) {
         let batch = x.shape[0]
         let (o, i) = (weightGrad.shape[0], weightGrad.shape[1])
         dy.withUnsafePointer { dyp in
@@ -97,7 +105,7 @@ public final class Linear: Layer {
             }
             biasGrad?.grad.withUnsafeMutablePointer { gb in
                 // row by row, so the loop runs along memory; each sum still adds n = 0, 1, … in order
-                var sums = [Float](repeating: 0, count: o)
+                var sums = [Scalar](repeating: 0, count: o)
                 sums.withUnsafeMutableBufferPointer { s in
                     for n in 0..<batch {
                         let row = dyp + n * o
@@ -110,10 +118,10 @@ public final class Linear: Layer {
     }
 
     /// dy · W, reshaped to the input's shape.
-    static func inputGradient(_ dy: Tensor, _ w: Tensor, inputShape: [Int]) -> Tensor {
+    static func inputGradient(_ dy: Tensor<Scalar>, _ w: Tensor<Scalar>, inputShape: [Int]) -> Tensor<Scalar> {
         let batch = dy.shape[0]
         let (o, i) = (w.shape[0], w.shape[1])
-        var dx = Tensor(uninitialized: inputShape)
+        var dx = Tensor<Scalar>(uninitialized: inputShape)
         dy.withUnsafePointer { dyp in
             w.withUnsafePointer { wp in
                 dx.withUnsafeMutablePointer { dxp in
@@ -124,11 +132,40 @@ public final class Linear: Layer {
         return dx
     }
 
-    public func clone() -> any Layer {
+    public func clone() -> any Layer<Scalar> {
         let c = Linear(inFeatures: inFeatures, outFeatures: outFeatures, bias: bias != nil)
         c.weight.copyState(from: weight)
         if let b = bias { c.bias?.copyState(from: b) }
         c.propagatesGradient = propagatesGradient
         return c
+    }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> {
+        let c = Linear<Other>(weight: weight.converted(to: Other.self), bias: bias?.converted(to: Other.self))
+        c.propagatesGradient = propagatesGradient
+        return c
+    }
+
+    private init(weight: Parameter<Scalar>, bias: Parameter<Scalar>?) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func reachableOutputs(from reachable: [Bool], inputShape: [Int],
+                                 kept: (Parameter<Scalar>) -> [UInt8]?) -> [Bool] {
+        let w = kept(weight)
+        let (o, i) = (outFeatures, inFeatures)
+        var result = [Bool](repeating: false, count: o)
+        for oc in 0..<o {
+            for ic in 0..<i where reachable[ic] && (w?[oc * i + ic] ?? 1) != 0 { result[oc] = true; break }
+        }
+        return result
+    }
+
+    public func macsPerWeight(outputShape: [Int]) -> Int? { 1 }
+
+    public func skipInputGradient() -> Bool {
+        propagatesGradient = false
+        return false
     }
 }

@@ -2,7 +2,7 @@ import Tensor
 
 /// Max pooling over k×k windows with a stride (default k), no padding.
 /// The gradient goes to the first maximum of each window in row-major order, as in PyTorch.
-public final class MaxPool2d: Layer {
+public final class MaxPool2d<Scalar: TensorScalar>: Layer {
     public let kernelSize: Int
     public let stride: Int
     private var inputShape: [Int] = []
@@ -26,13 +26,15 @@ public final class MaxPool2d: Layer {
         return [input[0], g.outH, g.outW]
     }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         precondition(x.rank == 4, "MaxPool2d expects [N, C, H, W], got \(x.shape)")
         inputShape = x.shape
         let g = geometry(x.shape)
         let (oh, ow) = (g.outH, g.outW)
         let planes = x.shape[0] * g.channels
-        var y = Tensor(uninitialized: [x.shape[0], g.channels, oh, ow])
+        var y = Tensor<Scalar>(uninitialized: [x.shape[0], g.channels, oh, ow])
         argmax = [Int32](repeating: 0, count: y.count)
         let (k, s, H, W) = (kernelSize, stride, g.height, g.width)
         x.withUnsafePointer { xp in
@@ -73,7 +75,7 @@ public final class MaxPool2d: Layer {
 
     /// The 2×2, stride-2 window unrolled, with the same first-maximum and NaN rules as the general loop.
     @inline(__always)
-    static func pool2x2(_ inp: UnsafePointer<Float>, width W: Int, _ dst: UnsafeMutablePointer<Float>,
+    static func pool2x2(_ inp: UnsafePointer<Scalar>, width W: Int, _ dst: UnsafeMutablePointer<Scalar>,
                         _ arg: UnsafeMutablePointer<Int32>, oh: Int, ow: Int) {
         for yo in 0..<oh {
             let top = 2 * yo * W
@@ -94,8 +96,10 @@ public final class MaxPool2d: Layer {
         }
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
-        var dx = Tensor(zeros: inputShape)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
+        var dx = Tensor<Scalar>(zeros: inputShape)
         let g = geometry(inputShape)
         let per = g.outH * g.outW
         let planeSize = g.height * g.width
@@ -119,10 +123,12 @@ public final class MaxPool2d: Layer {
     }
 
     /// R{y} picks R{x} at the forward's maxima; R{dx} scatters like `backward`.
-    public func forwardR(_ rx: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> {
         let g = geometry(inputShape)
         let per = g.outH * g.outW, planeSize = g.height * g.width
-        var ry = Tensor(uninitialized: [inputShape[0], g.channels, g.outH, g.outW])
+        var ry = Tensor<Scalar>(uninitialized: [inputShape[0], g.channels, g.outH, g.outW])
         rx.withUnsafePointer { src in
             ry.withUnsafeMutablePointer { dst in
                 argmax.withUnsafeBufferPointer { arg in
@@ -135,7 +141,11 @@ public final class MaxPool2d: Layer {
         return ry
     }
 
-    public func backwardR(_ rdy: Tensor) -> Tensor { backward(rdy) }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> { backward(rdy) }
 
-    public func clone() -> any Layer { MaxPool2d(kernelSize: kernelSize, stride: stride) }
+    public func clone() -> any Layer<Scalar> { MaxPool2d(kernelSize: kernelSize, stride: stride) }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { MaxPool2d<Other>(kernelSize: kernelSize, stride: stride) }
 }

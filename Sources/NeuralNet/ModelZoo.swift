@@ -45,7 +45,7 @@ public enum ModelZoo {
     }
 
     /// Builds and initializes a network.
-    public static func build(_ spec: ModelSpec) throws(ModelError) -> Network {
+    public static func build(_ spec: ModelSpec) throws(ModelError) -> Network<Float> {
         let input = spec.input ?? defaultInput(for: spec.name)
         guard input.count == 3, input.allSatisfy({ $0 > 0 }) else {
             throw ModelError("input must be [channels, height, width] with positive sizes, got \(input)")
@@ -54,7 +54,7 @@ public enum ModelZoo {
         guard spec.width > 0, spec.width.isFinite else { throw ModelError("width must be positive, got \(spec.width)") }
         try checkMemory(spec)
         let w = { (c: Int) -> Int in max(1, Int((Double(c) * spec.width).rounded(.toNearestOrEven))) }
-        let body: Sequential
+        let body: Sequential<Float>
         switch spec.name {
         case "lenet300", "mlp":
             body = LeNet.mlp(input: input, classes: spec.classes, scaled: w)
@@ -81,14 +81,14 @@ public enum ModelZoo {
             throw ModelError("unknown model '\(spec.name)' (did you mean '\(near)'?); known: "
                              + names.joined(separator: ", "))
         }
-        let network: Network
+        let network: Network<Float>
         do {
             network = try Network(architecture: spec.name, inputShape: input, classes: spec.classes, body: body)
         } catch {
             throw ModelError("\(spec.name) does not fit input \(input): \(error.message)")
         }
         spec.initialization.apply(to: network, seed: spec.seed)
-        skipInputGradient(body)
+        _ = body.skipInputGradient()   // nobody needs the gradient with respect to the images
         return network
     }
 
@@ -105,14 +105,6 @@ public enum ModelZoo {
                          + "\(MemoryBudget.describe(budget.bytes)) available (\(budget.source))")
     }
 
-    /// Nobody needs the gradient with respect to the images: let the first layer skip it.
-    static func skipInputGradient(_ body: Sequential) {
-        for (_, layer) in body.children {
-            if let conv = layer as? Conv2d { conv.propagatesGradient = false; return }
-            if let linear = layer as? Linear { linear.propagatesGradient = false; return }
-            if !(layer is Flatten) { return }
-        }
-    }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
         let x = Array(a), y = Array(b)

@@ -1,22 +1,23 @@
 import Tensor
 
 /// A model: a tree of layers with PyTorch-style parameter names (`layer1.0.conv1.weight`),
-/// an input shape and a number of classes.
-public final class Network {
+/// an input shape and a number of classes, computing in `Scalar` (`Float` for training; the same
+/// network converted to `Double` ranks near-tied scores).
+public final class Network<Scalar: TensorScalar> {
     /// Zoo name (`lenet5`, `resnet20`, …) or a user's label.
     public let architecture: String
     /// Input shape without the batch dimension, `[C, H, W]`.
     public let inputShape: [Int]
     public let classes: Int
     /// The root layer; its children's names prefix every parameter name.
-    public let body: Sequential
+    public let body: Sequential<Scalar>
     /// Every trainable parameter by full name, in registration order (PyTorch's `named_parameters`).
-    public let namedParameters: [(name: String, parameter: Parameter)]
+    public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// Every buffer by full name (BatchNorm running statistics).
-    public let namedBuffers: [(name: String, buffer: Buffer)]
+    public let namedBuffers: [(name: String, buffer: Buffer<Scalar>)]
 
     /// Wraps `body`, checking that it maps `inputShape` to `[classes]` logits.
-    public init(architecture: String, inputShape: [Int], classes: Int, body: Sequential) throws(ShapeError) {
+    public init(architecture: String, inputShape: [Int], classes: Int, body: Sequential<Scalar>) throws(ShapeError) {
         let out = try body.outputShape(for: inputShape)
         guard out == [classes] else {
             throw ShapeError("\(architecture) produces output \(out) for input \(inputShape), expected [\(classes)]")
@@ -25,22 +26,22 @@ public final class Network {
         self.inputShape = inputShape
         self.classes = classes
         self.body = body
-        var params: [(String, Parameter)] = []
-        var buffers: [(String, Buffer)] = []
+        var params: [(String, Parameter<Scalar>)] = []
+        var buffers: [(String, Buffer<Scalar>)] = []
         Network.collect(body, prefix: "", params: &params, buffers: &buffers)
         namedParameters = params.map { (name: $0.0, parameter: $0.1) }
         namedBuffers = buffers.map { (name: $0.0, buffer: $0.1) }
     }
 
-    private static func collect(_ layer: any Layer, prefix: String,
-                                params: inout [(String, Parameter)], buffers: inout [(String, Buffer)]) {
+    private static func collect(_ layer: any Layer<Scalar>, prefix: String,
+                                params: inout [(String, Parameter<Scalar>)], buffers: inout [(String, Buffer<Scalar>)]) {
         for (n, p) in layer.parameters { params.append((prefix + n, p)) }
         for (n, b) in layer.buffers { buffers.append((prefix + n, b)) }
         for (n, child) in layer.children { collect(child, prefix: prefix + n + ".", params: &params, buffers: &buffers) }
     }
 
     /// Conv and linear weights, in registration order: the tensors pruning ranks.
-    public var prunable: [(name: String, parameter: Parameter)] {
+    public var prunable: [(name: String, parameter: Parameter<Scalar>)] {
         namedParameters.filter { $0.parameter.isPrunable }
     }
 
@@ -50,14 +51,14 @@ public final class Network {
     /// Number of trainable parameters.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
 
-    public func parameter(named name: String) -> Parameter? {
+    public func parameter(named name: String) -> Parameter<Scalar>? {
         namedParameters.first { $0.name == name }?.parameter
     }
 
     /// Parameters and buffers in PyTorch `state_dict` order (each module's parameters, then its buffers).
-    public var state: [(name: String, value: Tensor)] {
-        var out: [(name: String, value: Tensor)] = []
-        func visit(_ layer: any Layer, _ prefix: String) {
+    public var state: [(name: String, value: Tensor<Scalar>)] {
+        var out: [(name: String, value: Tensor<Scalar>)] = []
+        func visit(_ layer: any Layer<Scalar>, _ prefix: String) {
             for (n, p) in layer.parameters { out.append((prefix + n, p.value)) }
             for (n, b) in layer.buffers { out.append((prefix + n, b.value)) }
             for (n, c) in layer.children { visit(c, prefix + n + ".") }
@@ -67,7 +68,7 @@ public final class Network {
     }
 
     /// Logits `[N, classes]` for inputs `[N, C, H, W]`.
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         precondition(Array(x.shape.dropFirst()) == inputShape,
                      "\(architecture) expects inputs [N] + \(inputShape), got \(x.shape)")
         return body.forward(x, mode: mode)
@@ -77,7 +78,7 @@ public final class Network {
     /// accumulating into every parameter's `grad`. Returns the gradient with respect to the input
     /// (zeros when the first layer does not propagate).
     @discardableResult
-    public func backward(_ dLogits: Tensor) -> Tensor {
+    public func backward(_ dLogits: Tensor<Scalar>) -> Tensor<Scalar> {
         body.backward(dLogits)
     }
 
@@ -91,16 +92,22 @@ public final class Network {
         Network(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.copy())
     }
 
-    private init(architecture: String, inputShape: [Int], classes: Int, checkedBody: Sequential) {
+    private init(architecture: String, inputShape: [Int], classes: Int, checkedBody: Sequential<Scalar>) {
         self.architecture = architecture
         self.inputShape = inputShape
         self.classes = classes
         self.body = checkedBody
-        var params: [(String, Parameter)] = []
-        var buffers: [(String, Buffer)] = []
+        var params: [(String, Parameter<Scalar>)] = []
+        var buffers: [(String, Buffer<Scalar>)] = []
         Network.collect(checkedBody, prefix: "", params: &params, buffers: &buffers)
         namedParameters = params.map { (name: $0.0, parameter: $0.1) }
         namedBuffers = buffers.map { (name: $0.0, buffer: $0.1) }
+    }
+
+    /// The same network computing in another precision: parameters, masks (masked-out weights
+    /// zero) and running statistics converted. Later changes to either network are not shared.
+    public func converted<Other: TensorScalar>(to: Other.Type) -> Network<Other> {
+        Network<Other>(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.copy(as: Other.self))
     }
 
     /// Copies parameter values and buffers from another network of the same architecture.
@@ -122,6 +129,9 @@ extension Network {
         namedParameters.filter { $0.parameter.role == .normScale || $0.parameter.role == .normShift }.map(\.name)
     }
 
+}
+
+extension Network where Scalar == Float {
     /// Parameters and buffers as safetensors items named `prefix + name`.
     public func stateItems(prefix: String = "") -> [SafetensorsItem] {
         state.map { SafetensorsItem.f32(prefix + $0.name, $0.value) }

@@ -1,8 +1,8 @@
 import Tensor
 
 /// max(x, 0). The gradient at exactly 0 is 0, as in PyTorch.
-public final class ReLU: Layer {
-    private var output = Tensor(zeros: [0])
+public final class ReLU<Scalar: TensorScalar>: Layer {
+    private var output = Tensor<Scalar>(zeros: [0])
     /// `forwardR` ran since the forward: `backward` keeps the output for `backwardR`.
     private var tangentPending = false
 
@@ -10,13 +10,15 @@ public final class ReLU: Layer {
 
     public func outputShape(for input: [Int]) throws(ShapeError) -> [Int] { input }
 
-    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
-        var y = Tensor(uninitialized: x.shape)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
+        var y = Tensor<Scalar>(uninitialized: x.shape)
         let n = y.count
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 nonisolated(unsafe) let (src, dst) = (xp, yp)
-                Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                Parallel.forRanges(n, grain: Parallel.grain) { r in
                     VectorOps.relu(src + r.lowerBound, dst + r.lowerBound, count: r.count)
                 }
             }
@@ -26,21 +28,23 @@ public final class ReLU: Layer {
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
         let dx = passPositive(dy)
-        if !tangentPending { output = Tensor(zeros: [0]) }   // freed once used, as autograd does
+        if !tangentPending { output = Tensor<Scalar>(zeros: [0]) }   // freed once used, as autograd does
         return dx
     }
 
     /// dy where the forward's output is positive, 0 elsewhere.
-    private func passPositive(_ dy: Tensor) -> Tensor {
-        var dx = Tensor(uninitialized: dy.shape)
+    private func passPositive(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
+        var dx = Tensor<Scalar>(uninitialized: dy.shape)
         let n = dx.count
         output.withUnsafePointer { yp in
             dy.withUnsafePointer { dyp in
                 dx.withUnsafeMutablePointer { dxp in
                     nonisolated(unsafe) let (y, d, out) = (yp, dyp, dxp)
-                    Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                    Parallel.forRanges(n, grain: Parallel.grain) { r in
                         VectorOps.passWherePositive(y + r.lowerBound, d + r.lowerBound, out + r.lowerBound, count: r.count)
                     }
                 }
@@ -50,16 +54,22 @@ public final class ReLU: Layer {
     }
 
     /// The mask of the forward is fixed (ReLU″ = 0 almost everywhere): R{y} = R{x}·[x > 0].
-    public func forwardR(_ rx: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> {
         tangentPending = true
         return passPositive(rx)
     }
 
-    public func backwardR(_ rdy: Tensor) -> Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> {
         let rdx = passPositive(rdy)
-        (output, tangentPending) = (Tensor(zeros: [0]), false)
+        (output, tangentPending) = (Tensor<Scalar>(zeros: [0]), false)
         return rdx
     }
 
-    public func clone() -> any Layer { ReLU() }
+    public func clone() -> any Layer<Scalar> { ReLU() }
+
+    public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { ReLU<Other>() }
 }

@@ -18,7 +18,7 @@ public struct StateError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-extension Network {
+extension Network where Scalar == Float {
     /// Loads parameters and buffers named `prefix + name` from a safetensors file, as PyTorch's
     /// strict `load_state_dict`: every entry must be present with the right shape, and no other
     /// tensor under `prefix` may remain (except `num_batches_tracked`, which Prunebook does not keep).
@@ -88,7 +88,7 @@ extension Network {
             throw error
         }
         // read everything before changing anything
-        var values: [(String, Tensor)] = []
+        var values: [(String, Tensor<Float>)] = []
         var masks: [String: [UInt8]] = [:]
         for (name, _) in targets {
             guard let source = chosen[name] else { continue }

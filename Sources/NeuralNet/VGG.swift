@@ -10,9 +10,9 @@ enum VGG {
         19: [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512],
     ]
 
-    static func make(depth: Int, input: [Int], classes: Int, scaled: (Int) -> Int) throws(ModelError) -> Sequential {
+    static func make(depth: Int, input: [Int], classes: Int, scaled: (Int) -> Int) throws(ModelError) -> Sequential<Float> {
         guard let cfg = configurations[depth] else { throw ModelError("VGG depth must be 11, 13, 16 or 19, got \(depth)") }
-        var features: [any Layer] = []
+        var features: [any Layer<Float>] = []
         var c = input[0]
         for v in cfg {
             if v == 0 {

@@ -16,7 +16,7 @@ public enum BatchSource: Sendable {
             return batches[i % batches.count]
         case .loader(let loader):
             let per = max(1, loader.batchesPerEpoch)
-            return loader.batch(i % per, epoch: i / per) ?? Batch(inputs: Tensor(zeros: [0] + loader.images.shape), labels: [])
+            return loader.batch(i % per, epoch: i / per) ?? Batch(inputs: Tensor<Float>(zeros: [0] + loader.images.shape), labels: [])
         }
     }
 

@@ -10,14 +10,14 @@ public enum GraSP {
     /// The temperature of the official code.
     public static let temperature: Float = 200
 
-    public static func scores(_ network: Network, data: BatchSource, batchesPerStep: Int = 1,
+    public static func scores(_ network: Network<Float>, data: BatchSource, batchesPerStep: Int = 1,
                               temperature: Float = GraSP.temperature) -> ScoreSet {
         let work = network.copy()
         for (_, p) in work.namedParameters { p.mask = nil }
         let prunable = work.prunable.map(\.parameter)
         let batches = (0..<batchesPerStep).map { data.batch($0) }
         // ĝ: the mean over batches of ∇ CE(z / T)
-        var g = prunable.map { Tensor(zeros: $0.shape) }
+        var g = prunable.map { Tensor<Float>(zeros: $0.shape) }
         for b in batches {
             work.zeroGradients()
             let z = work.forward(b.inputs, mode: .train)
@@ -26,13 +26,13 @@ public enum GraSP {
         }
         // H ĝ: R-operator along ĝ (prunable weights only; biases and BN have no tangent)
         for (k, p) in prunable.enumerated() { p.tangent = g[k] }
-        var hg = prunable.map { Tensor(zeros: $0.shape) }
+        var hg = prunable.map { Tensor<Float>(zeros: $0.shape) }
         for b in batches {
             work.zeroGradients()
             let z = work.forward(b.inputs, mode: .train)
             let (_, dz, p) = lossGradient(z, labels: b.labels, temperature: temperature)
             // forwardR before backward: it tells each layer to keep what backwardR needs
-            let rz = work.body.forwardR(Tensor(zeros: b.inputs.shape))
+            let rz = work.body.forwardR(Tensor<Float>(zeros: b.inputs.shape))
             work.backward(dz)
             _ = work.body.backwardR(softmaxR(p, rz: rz, temperature: temperature))
             for (k, param) in prunable.enumerated() {
@@ -43,7 +43,7 @@ public enum GraSP {
     }
 
     /// Mean CE of z/T: loss, ∂/∂z, and the softmax probabilities of z/T.
-    static func lossGradient(_ z: Tensor, labels: [Int], temperature: Float) -> (loss: Double, gradient: Tensor, probabilities: Tensor) {
+    static func lossGradient(_ z: Tensor<Float>, labels: [Int], temperature: Float) -> (loss: Double, gradient: Tensor<Float>, probabilities: Tensor<Float>) {
         let scaled = z * (1 / temperature)
         let (loss, g) = Loss.crossEntropy.evaluate(logits: scaled, labels: labels)
         var p = g * Float(labels.count)   // softmax − onehot
@@ -52,9 +52,9 @@ public enum GraSP {
     }
 
     /// R{∂L/∂z} for mean CE of z/T: R{p}/(N·T) with R{p} = p ⊙ (r − Σ p r), r = R{z}/T.
-    static func softmaxR(_ p: Tensor, rz: Tensor, temperature: Float) -> Tensor {
+    static func softmaxR(_ p: Tensor<Float>, rz: Tensor<Float>, temperature: Float) -> Tensor<Float> {
         let (n, c) = (p.shape[0], p.shape[1])
-        var out = Tensor(zeros: p.shape)
+        var out = Tensor<Float>(zeros: p.shape)
         for i in 0..<n {
             var dot = 0.0
             for j in 0..<c { dot += Double(p[flat: i * c + j]) * Double(rz[flat: i * c + j]) / Double(temperature) }

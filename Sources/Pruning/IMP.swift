@@ -43,19 +43,19 @@ public enum IMP {
         public var accuracy: Double
         public var run: TrainingRun
         /// The trained network of this round (masked).
-        public var network: Network
+        public var network: Network<Float>
     }
 
     /// Everything a run produced.
     public struct Result {
         /// W_k: the dense network after `rewindStep` iterations, which every round starts from.
-        public var rewind: Network
+        public var rewind: Network<Float>
         public var rounds: [Round]
     }
 
     /// Runs round 0 (dense) and `rounds` pruning rounds. `network` is left unchanged.
     /// Cancellation stops after the current round's training with the rounds done so far.
-    public static func run(_ network: Network, train: ImageSet, test: ImageSet?, normalization: Normalization,
+    public static func run(_ network: Network<Float>, train: ImageSet, test: ImageSet?, normalization: Normalization,
                            options: Options, progress: (any TrainingProgress)? = nil,
                            cancel: CancellationToken? = nil) throws -> Result {
         guard options.fraction > 0, options.fraction < 1 else {
@@ -90,8 +90,8 @@ public enum IMP {
 
     /// W_k: the dense network trained `rewindStep` iterations with the main recipe (its schedule
     /// spans the whole run, as open_lth's pretraining does); W_0 is the network itself.
-    public static func rewindPoint(_ network: Network, train: ImageSet, normalization: Normalization, options: Options,
-                                   cancel: CancellationToken? = nil) throws -> Network {
+    public static func rewindPoint(_ network: Network<Float>, train: ImageSet, normalization: Normalization, options: Options,
+                                   cancel: CancellationToken? = nil) throws -> Network<Float> {
         let rewind = network.copy()
         for (_, p) in rewind.namedParameters { p.mask = nil }
         if options.rewindStep > 0 {
@@ -107,7 +107,7 @@ public enum IMP {
     /// The next round's mask: of the R weights the current mask keeps outside `ignore`, keep the
     /// floor(R·(1 − f)) with the largest trained magnitudes (per tensor with `.layerwise`); ties by
     /// the exact rule. open_lth removes ceil(f·R) + 1 per level; we remove exactly R − floor(R·(1 − f)).
-    public static func nextMask(trained: Network, mask: Mask, options: Options) -> Mask {
+    public static func nextMask(trained: Network<Float>, mask: Mask, options: Options) -> Mask {
         let ignored = Set(options.ignore)
         let magnitudes = Saliency.magnitude(trained)
         var out = mask

@@ -66,12 +66,14 @@ public enum IterativePruning {
         }
     }
 
-    /// Scores of step `step` (1-based) given the mask after step t−1.
-    public static func stepScores(_ method: IterativeMethod, original: Network, work: Network, previous: Mask,
+    /// Scores of step `step` (1-based) given the mask after step t−1: in Double (the same network
+    /// converted) when `options.precision` resolves to `double`, else in Float.
+    public static func stepScores(_ method: IterativeMethod, original: Network<Float>, work: Network<Float>, previous: Mask,
                                   step: Int, data: BatchSource, options: Options) throws(PruningError) -> ScoreSet {
         let double = options.precision.resolved(for: method.pruningMethod, on: original) == .double
         if method == .synflow {
-            return double ? try Saliency.synflowInDouble(original, mask: previous) : try Saliency.synflow(original, mask: previous)
+            return double ? try Saliency.synflow(original.converted(to: Double.self), mask: previous)
+                          : try Saliency.synflow(original, mask: previous)
         }
         work.loadState(from: original)
         for (_, p) in work.namedParameters { p.mask = nil }
@@ -79,34 +81,36 @@ public enum IterativePruning {
         for (_, p) in work.namedParameters { p.mask = nil }   // zeroed weights, no gradient masking
         let b = options.batchesPerStep
         let batches = Array(((step - 1) * b)..<(step * b))
-        if double {
-            let g = try Saliency.meanGradientsInDouble(work, batches: batches, from: data, loss: options.loss)
-            return ScoreSet(doubleEntries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
-                let (p, gi) = pair
-                var s = method == .graspIt ? gi.map { $0 * $0 } : Saliency.magnitudes(p.parameter.float64Values, times: gi)
-                if method != .force {
-                    for i in 0..<m.bits.count where m.bits[i] == 0 { s[i] = 0 }
-                }
-                return (p.name, p.parameter.shape, s)
-            })
-        }
-        let g = Saliency.meanGradients(work, batches: batches, from: data, loss: options.loss)
-        return ScoreSet(entries: zip(zip(original.prunable, g), previous.entries).map { pair, m in
+        return double ? scores(method, at: work.converted(to: Double.self), original: original, previous: previous,
+                               batches: batches, data: data, loss: options.loss)
+                      : scores(method, at: work, original: original, previous: previous,
+                               batches: batches, data: data, loss: options.loss)
+    }
+
+    /// The step's scores from the gradients at `work` (m ⊙ θ0 in the scores' precision): |θ0 ⊙ g|
+    /// (FORCE, Iterative SNIP) or g² (GRASP-It); Iterative SNIP and GRASP-It score pruned weights 0.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func scores<Scalar: TensorScalar>(_ method: IterativeMethod, at work: Network<Scalar>, original: Network<Float>,
+                                             previous: Mask, batches: [Int], data: BatchSource, loss: Loss) -> ScoreSet {
+        let g = Saliency.meanGradients(work, batches: batches, from: data, loss: loss)
+        let scores = zip(zip(original.prunable, g), previous.entries).map { pair, m in
             let (p, gi) = pair
-            var s = method == .graspIt ? (gi * gi) : (p.parameter.value * gi).map { abs($0) }
+            var s = method == .graspIt ? (gi * gi) : (p.parameter.value.converted(to: Scalar.self) * gi).map { abs($0) }
             if method != .force {
                 s.withUnsafeMutablePointer { sp in
                     for i in 0..<m.bits.count where m.bits[i] == 0 { sp[i] = 0 }
                 }
             }
-            return (p.name, s)
-        })
+            return s
+        }
+        return ScoreSet(names: original.prunable.map(\.name), scores: scores)
     }
 
     /// Runs the method down to `density`, returning the final mask and per-step records.
     /// `cancel` is checked between steps: an `Interruption` then (`onStep` has seen every completed
     /// step's mask); a `PruningError` for bad options or data.
-    public static func run(_ method: IterativeMethod, network: Network, data: BatchSource, density: Double,
+    public static func run(_ method: IterativeMethod, network: Network<Float>, data: BatchSource, density: Double,
                            options: Options, cancel: CancellationToken? = nil,
                            onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> (mask: Mask, steps: [PruningStep]) {
         guard options.steps >= 1 else { throw PruningError("steps must be at least 1, got \(options.steps)") }

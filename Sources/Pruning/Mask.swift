@@ -25,7 +25,7 @@ public struct Mask: Sendable, Equatable {
     public init(entries: [Entry]) { self.entries = entries }
 
     /// Everything kept, for the prunable tensors of `network`.
-    public static func dense(for network: Network) -> Mask {
+    public static func dense<Scalar: TensorScalar>(for network: Network<Scalar>) -> Mask {
         Mask(entries: network.prunable.map { Entry(name: $0.name, shape: $0.parameter.shape, bits: [UInt8](repeating: 1, count: $0.parameter.value.count)) })
     }
 
@@ -97,14 +97,16 @@ public struct Mask: Sendable, Equatable {
     }
 
     /// Sets each prunable parameter's mask and zeroes its pruned weights.
-    public func apply(to network: Network) throws(PruningError) {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func apply<Scalar: TensorScalar>(to network: Network<Scalar>) throws(PruningError) {
         let params = network.prunable
         guard params.map(\.name) == names, params.map(\.parameter.shape) == entries.map(\.shape) else {
             throw PruningError("mask does not fit \(network.architecture): it covers " + Mask.describe(names)
                                + ", the network's prunable tensors are " + Mask.describe(params.map(\.name)))
         }
         for (e, p) in zip(entries, params) {
-            p.parameter.mask = Tensor(shape: e.shape, scalars: e.bits.map { Float($0) })
+            p.parameter.mask = Tensor<Scalar>(shape: e.shape, scalars: e.bits.map { Scalar($0) })
             p.parameter.applyMask()
         }
     }

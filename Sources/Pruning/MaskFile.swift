@@ -16,7 +16,7 @@ public enum MaskFile {
     /// Loads a mask for `network`: every prunable tensor must be present with its shape and hold
     /// only 0 and 1. A PyTorch state dict pruned with `torch.nn.utils.prune` works too: its
     /// `W_mask` tensors are the mask, and the weights it did not prune are kept whole.
-    public static func loadMask(_ path: String, for network: Network) throws(PruningError) -> Mask {
+    public static func loadMask(_ path: String, for network: Network<Float>) throws(PruningError) -> Mask {
         let file: SafetensorsFile
         do { file = try SafetensorsFile(path: path) } catch { throw PruningError(error.description) }
         let prunedStateDict = file.names.contains { $0.hasSuffix("_mask") && file.contains(String($0.dropLast(5)) + "_orig") }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Tensor
 
 /// What a mask leaves of a network: per-layer counts, global sparsity, remaining cost and collapse.
 public struct MaskReport: Sendable {
@@ -29,7 +30,7 @@ public struct MaskReport: Sendable {
 
     public var sparsity: Double { total == 0 ? 0 : 1 - Double(kept) / Double(total) }
 
-    public init(mask: Mask, network: Network) throws(PruningError) {
+    public init<Scalar: TensorScalar>(mask: Mask, network: Network<Scalar>) throws(PruningError) {
         guard mask.names == network.prunable.map(\.name) else {
             throw PruningError("mask does not fit \(network.architecture)")
         }

@@ -44,7 +44,7 @@ public struct PruningResult: Sendable {
 /// One entry point for every method.
 public enum Pruner {
     /// The scores a one-shot method ranks (for GraSP, −w ⊙ Hg: keep the lowest).
-    public static func scores(_ network: Network, method: PruningMethod, data: BatchSource?,
+    public static func scores(_ network: Network<Float>, method: PruningMethod, data: BatchSource?,
                               options: PruningOptions = PruningOptions()) throws(PruningError) -> ScoreSet {
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data") }
         let double = options.precision.resolved(for: method, on: network) == .double
@@ -53,16 +53,17 @@ public enum Pruner {
         case .magnitude: return Saliency.magnitude(network)
         case .snip, .force, .iterSnip, .graspIt:
             let data = data ?? .list([])
-            return double ? try Saliency.snipInDouble(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
+            return double ? Saliency.snip(network.converted(to: Double.self), data: data, loss: options.loss,
+                                          batchesPerStep: options.batchesPerStep)
                           : Saliency.snip(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
-        case .synflow: return double ? try Saliency.synflowInDouble(network) : try Saliency.synflow(network)
+        case .synflow: return double ? try Saliency.synflow(network.converted(to: Double.self)) : try Saliency.synflow(network)
         case .grasp: return GraSP.scores(network, data: data ?? .list([]), batchesPerStep: options.batchesPerStep)
         }
     }
 
     /// Prunes `network` (which is left unchanged) to the requested amount. Throws `PruningError`,
     /// or `Interruption` when `cancel` stops an iterative method between steps.
-    public static func prune(_ network: Network, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
+    public static func prune(_ network: Network<Float>, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
                              options: PruningOptions = PruningOptions(), cancel: CancellationToken? = nil,
                              onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> PruningResult {
         let density = try amount.density()

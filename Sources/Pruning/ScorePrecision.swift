@@ -1,4 +1,5 @@
 import NeuralNet
+import Tensor
 
 /// The arithmetic saliency scores are computed and ranked in.
 ///
@@ -13,15 +14,15 @@ public enum ScorePrecision: String, Sendable, CaseIterable {
     case auto
     /// The float32 engine.
     case single
-    /// A float64 forward and backward (`Float64Pass`); scores are formed and ranked in Double.
+    /// The network converted to Double (`Network.converted(to:)`): forward, backward, scores and
+    /// ranking in float64.
     case double
 
     /// What this precision means for `method` on `network`: `auto` resolved, the others as they are.
-    /// `auto` stays `single` on a network the float64 pass does not support.
-    public func resolved(for method: PruningMethod, on network: Network) -> ScorePrecision {
+    public func resolved<Scalar: TensorScalar>(for method: PruningMethod, on network: Network<Scalar>) -> ScorePrecision {
         guard self == .auto else { return self }
         let iterativeWithData = method == .force || method == .iterSnip || method == .graspIt
         let hasBatchNorm = network.namedParameters.contains { $0.parameter.role == .normScale }
-        return iterativeWithData && hasBatchNorm && Float64Pass.supports(network) ? .double : .single
+        return iterativeWithData && hasBatchNorm ? .double : .single
     }
 }

@@ -1,32 +1,75 @@
 import NeuralNet
 import Tensor
 
-/// One saliency score per prunable weight, by tensor name (in the network's prunable order).
-///
-/// Scores computed in Double (`ScorePrecision.double`) keep their Double values beside the Float
-/// tensors: the tensors serve reports and files, the Doubles decide the ranking.
+/// One saliency score per prunable weight, by tensor name (in the network's prunable order),
+/// stored once, in the precision that ranks them: `Float` for scores the float32 engine computed,
+/// `Double` for scores of the network run in Double (`ScorePrecision.double`).
 public struct ScoreSet: Sendable {
-    public var entries: [(name: String, scores: Tensor)] {
-        didSet { doubleScores = nil }   // edited scores: the Float values are the scores now
-    }
-    /// The scores in Double, entry by entry, when they were computed in Double; nil otherwise.
-    /// Changing `entries` drops them.
-    public private(set) var doubleScores: [[Double]]?
-
-    public init(entries: [(name: String, scores: Tensor)]) { self.entries = entries }
-
-    /// Scores computed in Double, with their shapes; `entries` hold them rounded to Float.
-    public init(doubleEntries: [(name: String, shape: [Int], scores: [Double])]) {
-        entries = doubleEntries.map { ($0.name, Tensor(shape: $0.shape, scalars: $0.scores.map { Float($0) })) }
-        doubleScores = doubleEntries.map(\.scores)
+    /// The scores of every tensor, in one precision.
+    public enum Values: Sendable {
+        case single([Tensor<Float>])
+        case double([Tensor<Double>])
     }
 
-    public var names: [String] { entries.map(\.name) }
-    public var total: Int { entries.reduce(0) { $0 + $1.scores.count } }
+    public private(set) var names: [String]
+    public private(set) var values: Values
 
-    public func scores(_ name: String) -> Tensor? { entries.first { $0.name == name }?.scores }
+    /// Scores in the precision of the tensors given (one tensor per name).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public init<Scalar: TensorScalar>(names: [String], scores: [Tensor<Scalar>]) {
+        precondition(names.count == scores.count, "\(names.count) names for \(scores.count) score tensors")
+        self.names = names
+        if let single = scores as? [Tensor<Float>] {
+            values = .single(single)
+        } else {
+            values = .double(scores.map { $0.converted(to: Double.self) })
+        }
+    }
 
-    /// All scores concatenated in entry order.
+    /// Float scores by name.
+    public init(entries: [(name: String, scores: Tensor<Float>)]) {
+        self.init(names: entries.map(\.name), scores: entries.map(\.scores))
+    }
+
+    /// The precision the scores are ranked in.
+    public var precision: ScorePrecision {
+        switch values {
+        case .single: return .single
+        case .double: return .double
+        }
+    }
+
+    /// The scores by name as Float tensors: themselves, or Double scores rounded (for reports and
+    /// files; the ranking uses the stored precision). Setting them makes Float the stored precision.
+    public var entries: [(name: String, scores: Tensor<Float>)] {
+        get {
+            switch values {
+            case .single(let t): return Array(zip(names, t)).map { (name: $0.0, scores: $0.1) }
+            case .double(let t): return Array(zip(names, t)).map { (name: $0.0, scores: $0.1.converted(to: Float.self)) }
+            }
+        }
+        set {
+            names = newValue.map(\.name)
+            values = .single(newValue.map(\.scores))
+        }
+    }
+
+    public var total: Int { shapes.reduce(0) { $0 + TensorShape.count(of: $1) } }
+
+    /// Shapes of the score tensors, in entry order.
+    public var shapes: [[Int]] {
+        switch values {
+        case .single(let t): return t.map(\.shape)
+        case .double(let t): return t.map(\.shape)
+        }
+    }
+
+    public func scores(_ name: String) -> Tensor<Float>? {
+        names.firstIndex(of: name).map { entries[$0].scores }
+    }
+
+    /// All scores concatenated in entry order, as Float (see `entries`).
     public var flat: [Float] {
         var out: [Float] = []
         out.reserveCapacity(total)
@@ -36,27 +79,33 @@ public struct ScoreSet: Sendable {
 
     /// The scores of entry `i` in Double: the Double scores, or the Float ones widened (exactly,
     /// so their order and ties are unchanged).
-    public func scoresInDouble(entry i: Int) -> [Double] {
-        doubleScores?[i] ?? entries[i].scores.scalars.map { Double($0) }
+    public func doubles(entry i: Int) -> [Double] {
+        switch values {
+        case .single(let t): return t[i].scalars.map { Double($0) }
+        case .double(let t): return t[i].scalars
+        }
     }
 
-    /// All scores in Double, concatenated in entry order (see `scoresInDouble(entry:)`).
+    /// All scores in Double, concatenated in entry order (see `doubles(entry:)`).
     public var flatDouble: [Double] {
         var out: [Double] = []
         out.reserveCapacity(total)
-        for i in entries.indices { out += scoresInDouble(entry: i) }
+        for i in names.indices { out += doubles(entry: i) }
         return out
     }
 
     /// Negated scores (GraSP keeps the lowest).
     public func negated() -> ScoreSet {
-        var out = ScoreSet(entries: entries.map { ($0.name, $0.scores.map { -$0 }) })
-        out.doubleScores = doubleScores?.map { $0.map { -$0 } }
-        return out
+        switch values {
+        case .single(let t): return ScoreSet(names: names, scores: t.map { $0.map { -$0 } })
+        case .double(let t): return ScoreSet(names: names, scores: t.map { $0.map { -$0 } })
+        }
     }
 
     /// An empty (all-kept) mask with these names and shapes.
     func maskTemplate() -> Mask {
-        Mask(entries: entries.map { Mask.Entry(name: $0.name, shape: $0.scores.shape, bits: [UInt8](repeating: 0, count: $0.scores.count)) })
+        Mask(entries: zip(names, shapes).map {
+            Mask.Entry(name: $0.0, shape: $0.1, bits: [UInt8](repeating: 0, count: TensorShape.count(of: $0.1)))
+        })
     }
 }

@@ -21,22 +21,26 @@ public enum Selection {
         let template = scores.maskTemplate()
         switch scope {
         case .global:
-            // Double scores are ranked in Double, so near-ties below float32's resolution fall as float64 decides
-            let bits = scores.doubleScores == nil
-                ? keepTop(flat: scores.flat, k: k, previous: previous?.flat, ties: ties)
-                : keepTop(flat: scores.flatDouble, k: k, previous: previous?.flat, ties: ties)
+            // scores are ranked in the precision they were computed in: Double scores decide
+            // near-ties below float32's resolution as float64 does
+            let bits: [UInt8]
+            switch scores.values {
+            case .single(let t): bits = keepTop(flat: t.flatMap(\.scalars), k: k, previous: previous?.flat, ties: ties)
+            case .double(let t): bits = keepTop(flat: t.flatMap(\.scalars), k: k, previous: previous?.flat, ties: ties)
+            }
             return template.with(flat: bits)
         case .layerwise:
             // each tensor keeps floor(n · k / N), so the densities match layer by layer
             let total = Double(scores.total)
             var out = template
-            for (i, e) in scores.entries.enumerated() {
-                let n = e.scores.count
+            for i in out.entries.indices {
+                let n = out.entries[i].count
                 let kl = Int((Double(n) * Double(k) / max(1, total)).rounded(.down))
                 let bits = previous?.entries[i].bits
-                out.entries[i].bits = scores.doubleScores == nil
-                    ? keepTop(flat: e.scores.scalars, k: kl, previous: bits, ties: ties)
-                    : keepTop(flat: scores.scoresInDouble(entry: i), k: kl, previous: bits, ties: ties)
+                switch scores.values {
+                case .single(let t): out.entries[i].bits = keepTop(flat: t[i].scalars, k: kl, previous: bits, ties: ties)
+                case .double(let t): out.entries[i].bits = keepTop(flat: t[i].scalars, k: kl, previous: bits, ties: ties)
+                }
             }
             return out
         }

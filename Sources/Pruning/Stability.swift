@@ -26,7 +26,7 @@ public enum Stability {
         public var distance: Distance
         /// Final test accuracy of each trained network (0 without a test set).
         public var accuracies: [Double]
-        public var networks: [Network]
+        public var networks: [Network<Float>]
     }
 
     /// A linear path between two networks: error at each α of α·W1 + (1 − α)·W2.
@@ -44,7 +44,7 @@ public enum Stability {
 
     /// ‖m ⊙ a − m ⊙ b‖₂ and the angle between m ⊙ a and m ⊙ b over the prunable weights
     /// (every weight when `mask` is nil). Sums in Double.
-    public static func distance(_ a: Network, _ b: Network, mask: Mask? = nil) throws(PruningError) -> Distance {
+    public static func distance(_ a: Network<Float>, _ b: Network<Float>, mask: Mask? = nil) throws(PruningError) -> Distance {
         let pa = a.prunable, pb = b.prunable
         guard pa.map(\.name) == pb.map(\.name), pa.map(\.parameter.shape) == pb.map(\.parameter.shape) else {
             throw PruningError("cannot compare \(a.architecture) with \(b.architecture): their weights differ")
@@ -70,10 +70,10 @@ public enum Stability {
 
     /// Stability to data order: two copies of the subnetwork m ⊙ W_k trained from step k with
     /// independent data orders (`seeds`), compared on the mask's coordinates.
-    public static func dataOrder(rewind: Network, mask: Mask, rewindStep: Int, train: ImageSet, test: ImageSet?,
+    public static func dataOrder(rewind: Network<Float>, mask: Mask, rewindStep: Int, train: ImageSet, test: ImageSet?,
                                  normalization: Normalization, training: TrainingOptions, seeds: (UInt64, UInt64),
                                  cancel: CancellationToken? = nil) throws -> Comparison {
-        var runs: [(Network, Double)] = []
+        var runs: [(Network<Float>, Double)] = []
         for seed in [seeds.0, seeds.1] {
             var recipe = training
             recipe.seed = seed
@@ -86,7 +86,7 @@ public enum Stability {
 
     /// Stability to pruning: the full network W_k and the subnetwork m ⊙ W_k trained from step k with
     /// the same data order, compared on the mask's coordinates.
-    public static func pruning(rewind: Network, mask: Mask, rewindStep: Int, train: ImageSet, test: ImageSet?,
+    public static func pruning(rewind: Network<Float>, mask: Mask, rewindStep: Int, train: ImageSet, test: ImageSet?,
                                normalization: Normalization, training: TrainingOptions,
                                cancel: CancellationToken? = nil) throws -> Comparison {
         let full = try trainCopy(rewind, mask: nil, rewindStep: rewindStep, train: train, test: test,
@@ -100,7 +100,7 @@ public enum Stability {
     /// Test error along α·a + (1 − α)·b for `points` evenly spaced α in [0, 1], every parameter and BN
     /// buffer interpolated. Each value is b + α·(a − b) in Double, so a network with itself gives
     /// itself at every α (barrier exactly 0) and weights both masks prune stay exactly 0.
-    public static func interpolate(_ a: Network, _ b: Network, test: ImageSet, normalization: Normalization,
+    public static func interpolate(_ a: Network<Float>, _ b: Network<Float>, test: ImageSet, normalization: Normalization,
                                    points: Int = 30, cancel: CancellationToken? = nil) throws -> Interpolation {
         guard points >= 2 else { throw PruningError("interpolation needs at least 2 points, got \(points)") }
         guard a.namedParameters.map(\.name) == b.namedParameters.map(\.name),
@@ -131,20 +131,20 @@ public enum Stability {
         return result
     }
 
-    static func mix(_ a: Tensor, _ b: Tensor, _ alpha: Double) -> Tensor {
+    static func mix(_ a: Tensor<Float>, _ b: Tensor<Float>, _ alpha: Double) -> Tensor<Float> {
         let x = a.scalars, y = b.scalars
         var out = [Float](repeating: 0, count: x.count)
         for i in 0..<x.count {
             let q = Double(y[i])
             out[i] = Float(q + alpha * (Double(x[i]) - q))
         }
-        return Tensor(shape: a.shape, scalars: out)
+        return Tensor<Float>(shape: a.shape, scalars: out)
     }
 
     /// Trains a copy of `rewind` (masked when `mask` is given) from `rewindStep`; returns it and its accuracy.
-    static func trainCopy(_ rewind: Network, mask: Mask?, rewindStep: Int, train: ImageSet, test: ImageSet?,
+    static func trainCopy(_ rewind: Network<Float>, mask: Mask?, rewindStep: Int, train: ImageSet, test: ImageSet?,
                           normalization: Normalization, training: TrainingOptions,
-                          cancel: CancellationToken?) throws -> (Network, Double) {
+                          cancel: CancellationToken?) throws -> (Network<Float>, Double) {
         let net = rewind.copy()
         for (_, p) in net.namedParameters { p.mask = nil }
         try mask?.apply(to: net)

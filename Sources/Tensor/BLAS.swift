@@ -1,7 +1,7 @@
 import COpenBLAS
 import Synchronization
 
-/// Matrix products through OpenBLAS's `cblas_sgemm`, row-major.
+/// Matrix products through OpenBLAS (`cblas_sgemm` / `cblas_dgemm`, by the scalar type), row-major.
 ///
 /// OpenBLAS itself always runs single-threaded here; `gemm` splits a large product into
 /// blocks of rows or columns of C and runs them on `threads` cores. Each element of C is still
@@ -27,14 +27,14 @@ public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag is set.
     /// A is m×k after op, B is k×n after op, C is m×n; leading dimensions are row strides.
     /// Large products are split over `threads` cores by blocks of C.
-    public static func gemm(
+    public static func gemm<Scalar: TensorScalar>(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
-        alpha: Float = 1,
-        _ a: UnsafePointer<Float>, lda: Int,
-        _ b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: Scalar = 1,
+        _ a: UnsafePointer<Scalar>, lda: Int,
+        _ b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar = 0,
+        _ c: UnsafeMutablePointer<Scalar>, ldc: Int
     ) {
         let parts = min(threads, m * n * k / splitWork,
                         (max(m, n) + blockAlignment - 1) / blockAlignment)
@@ -65,14 +65,14 @@ public enum BLAS {
     }
 
     /// `gemm` on the calling thread only: for kernels that already run one product per core.
-    public static func gemmSingleThreaded(
+    public static func gemmSingleThreaded<Scalar: TensorScalar>(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
-        alpha: Float = 1,
-        _ a: UnsafePointer<Float>, lda: Int,
-        _ b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: Scalar = 1,
+        _ a: UnsafePointer<Scalar>, lda: Int,
+        _ b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar = 0,
+        _ c: UnsafeMutablePointer<Scalar>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -81,35 +81,8 @@ public enum BLAS {
             return
         }
         _ = startupThreads
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-
-    /// C = alpha · op(A) · op(B) + beta · C in Double (`cblas_dgemm`), on the calling thread only,
-    /// with the same conventions as `gemmSingleThreaded`. For float64 passes that check float32 ones.
-    public static func dgemmSingleThreaded(
-        transA: Bool = false, transB: Bool = false,
-        m: Int, n: Int, k: Int,
-        alpha: Double = 1,
-        _ a: UnsafePointer<Double>, lda: Int,
-        _ b: UnsafePointer<Double>, ldb: Int,
-        beta: Double = 0,
-        _ c: UnsafeMutablePointer<Double>, ldc: Int
-    ) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-            return
-        }
-        _ = startupThreads
-        cblas_dgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        Scalar.blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                        a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
     }
 
     /// Cores one `gemm` call uses (OpenBLAS's start-up thread count unless set).

@@ -6,6 +6,7 @@ import Synchronization
 /// large block goes back to the OS (glibc maps blocks of many MiB separately) and the next step
 /// page-faults and zero-fills it again, and blocks of mixed sizes fragment the heap. Blocks are
 /// matched by size rounded up to a page; at most `limitBytes` stay idle, the oldest freed first.
+@usableFromInline
 enum BlockCache {
     /// Blocks smaller than this go straight to malloc, whose own bins serve them well.
     static let minBytes = 1 << 16
@@ -20,14 +21,15 @@ enum BlockCache {
     }
     private static let idle = Mutex<Idle>(Idle())
 
-    static func roundedBytes(_ count: Int) -> Int {
-        let bytes = max(1, count) * MemoryLayout<Float>.stride
+    static func roundedBytes(_ bytes: Int) -> Int {
+        let bytes = max(1, bytes)
         return bytes < minBytes ? bytes : (bytes + page - 1) / page * page
     }
 
-    /// Uninitialized storage for `count` Floats, 64-byte aligned.
-    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let bytes = roundedBytes(count)
+    /// Uninitialized storage for `count` scalars, 64-byte aligned.
+    @usableFromInline
+    static func allocate<Scalar>(_ count: Int, of: Scalar.Type) -> UnsafeMutablePointer<Scalar> {
+        let bytes = roundedBytes(count * MemoryLayout<Scalar>.stride)
         var reused: UnsafeMutableRawPointer?
         if bytes >= minBytes {
             let address: UInt? = idle.withLock { state in
@@ -39,13 +41,14 @@ enum BlockCache {
             reused = address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
         }
         let raw = reused ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        return raw.bindMemory(to: Float.self, capacity: max(1, count))
+        return raw.bindMemory(to: Scalar.self, capacity: max(1, count))
     }
 
-    /// Gives back storage from `allocate(count)`.
-    static func release(_ base: UnsafeMutablePointer<Float>, count: Int) {
+    /// Gives back storage from `allocate(count, of:)`.
+    @usableFromInline
+    static func release<Scalar>(_ base: UnsafeMutablePointer<Scalar>, count: Int) {
         let raw = UnsafeMutableRawPointer(base)
-        let bytes = roundedBytes(count)
+        let bytes = roundedBytes(count * MemoryLayout<Scalar>.stride)
         guard bytes >= minBytes, bytes <= limitBytes else { raw.deallocate(); return }
         let evicted: [UInt] = idle.withLock { state in
             state.blocks.append((bytes, UInt(bitPattern: raw)))

@@ -3,6 +3,9 @@ import Dispatch
 /// Data-parallel loops whose split depends only on the problem size, never on the number
 /// of cores or on thread timing, so that reductions give the same bits on every machine.
 public enum Parallel {
+    /// Elements per chunk below which elementwise loops stay on one thread.
+    public static let grain = 1 << 16
+
     /// Largest number of chunks a loop is split into.
     public static let maxChunks = 8
 

@@ -166,14 +166,14 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// A floating-point tensor as Float32 (F64 and F16 are converted; integer types are not accepted).
-    public func tensor(_ name: String) throws(SafetensorsError) -> Tensor {
+    public func tensor(_ name: String) throws(SafetensorsError) -> Tensor<Float> {
         let e = try require(name)
         guard [.f32, .f64, .f16].contains(e.dtype) else {
             throw SafetensorsError(path: path, message: "tensor '\(name)' is \(e.dtype.rawValue), expected a float type")
         }
         let raw = try rawBytes(name)
-        let n = Tensor.count(of: e.shape)
-        var out = Tensor(uninitialized: e.shape)
+        let n = TensorShape.count(of: e.shape)
+        var out = Tensor<Float>(uninitialized: e.shape)
         raw.withUnsafeBytes { src in
             out.withUnsafeMutablePointer { dst in
                 switch e.dtype {
@@ -196,7 +196,7 @@ public struct SafetensorsFile: Sendable {
             throw SafetensorsError(path: path, message: "tensor '\(name)' is \(e.dtype.rawValue), expected an integer type")
         }
         let raw = try rawBytes(name)
-        let n = Tensor.count(of: e.shape)
+        let n = TensorShape.count(of: e.shape)
         return raw.withUnsafeBytes { src in
             switch e.dtype {
             case .i64: return (0..<n).map { Int64(bitPattern: src.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) }
@@ -223,7 +223,7 @@ public struct SafetensorsItem: Sendable {
     }
 
     /// A Float32 tensor.
-    public static func f32(_ name: String, _ t: Tensor) -> SafetensorsItem {
+    public static func f32(_ name: String, _ t: Tensor<Float>) -> SafetensorsItem {
         SafetensorsItem(name: name, dtype: .f32, shape: t.shape,
                         bytes: t.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) })
     }
@@ -258,7 +258,7 @@ public enum SafetensorsWriter {
             guard item.name != "__metadata__", seen.insert(item.name).inserted else {
                 throw SafetensorsError(path: "<write>", message: "duplicate or reserved tensor name '\(item.name)'")
             }
-            let want = Tensor.count(of: item.shape) * item.dtype.size
+            let want = TensorShape.count(of: item.shape) * item.dtype.size
             guard want == item.bytes.count else {
                 throw SafetensorsError(path: "<write>", message: "tensor '\(item.name)': \(item.dtype.rawValue) × \(item.shape) needs \(want) bytes, got \(item.bytes.count)")
             }

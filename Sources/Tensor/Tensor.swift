@@ -1,14 +1,14 @@
 /// Heap storage of a tensor: 64-byte aligned, never nil, released with its last reference
 /// (large blocks to `BlockCache`, for the next tensor of the same size).
 @usableFromInline
-final class TensorStorage: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<Float>
+final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Scalar>
     @usableFromInline let count: Int
 
     @usableFromInline
     init(uninitializedCount count: Int) {
         self.count = count
-        base = BlockCache.allocate(count)
+        base = BlockCache.allocate(count, of: Scalar.self)
     }
 
     @usableFromInline
@@ -21,38 +21,62 @@ final class TensorStorage: @unchecked Sendable {
     deinit { BlockCache.release(base, count: count) }
 }
 
-/// An n-dimensional array of Float32 in row-major (C) order, with value semantics.
+/// An n-dimensional array of `Float` or `Double` in row-major (C) order, with value semantics.
 ///
 /// Storage is shared between copies until one side writes (copy-on-write). Activations are
 /// NCHW, convolution weights OIHW and linear weights `[out, in]`, the layouts PyTorch uses,
 /// so weights move between the two unchanged.
-public struct Tensor: @unchecked Sendable {
+public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Extent of each dimension; empty for a scalar.
-    public private(set) var shape: [Int]
-    @usableFromInline var storage: TensorStorage
+    @inlinable
+    public var shape: [Int] { storedShape }
+    @usableFromInline var storedShape: [Int]
+    @usableFromInline var storage: TensorStorage<Scalar>
 
     /// A tensor whose elements are not initialized: the caller must write every element before reading.
+    @inlinable
     public init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        self.shape = shape
-        storage = TensorStorage(uninitializedCount: Tensor.count(of: shape))
+        storedShape = shape
+        storage = TensorStorage(uninitializedCount: TensorShape.count(of: shape))
     }
 
     /// A tensor with every element equal to `value`.
-    public init(repeating value: Float, shape: [Int]) {
+    @inlinable
+    public init(repeating value: Scalar, shape: [Int]) {
         self.init(uninitialized: shape)
         storage.base.initialize(repeating: value, count: storage.count)
     }
 
     /// A tensor of zeros.
+    @inlinable
     public init(zeros shape: [Int]) {
         self.init(repeating: 0, shape: shape)
     }
 
+    /// The same values in another precision (exact when widening, rounded to nearest when narrowing).
+    @inlinable
+    public init<Other: TensorScalar>(converting other: Tensor<Other>) {
+        self.init(uninitialized: other.shape)
+        let n = count
+        let dst = storage.base
+        other.withUnsafePointer { src in
+            for i in 0..<n { dst[i] = Scalar(src[i]) }
+        }
+    }
+
+    /// This tensor in another precision: itself (shared storage) when the types agree, else converted.
+    @inlinable
+    public func converted<Other: TensorScalar>(to: Other.Type) -> Tensor<Other> {
+        if let same = self as? Tensor<Other> { return same }
+        return Tensor<Other>(converting: self)
+    }
+
     /// A tensor with the given shape and elements. The element count must match the shape.
-    public init(shape: [Int], scalars: [Float]) {
-        precondition(Tensor.count(of: shape) == scalars.count,
-                     "shape \(shape) holds \(Tensor.count(of: shape)) elements, got \(scalars.count)")
+    @inlinable
+    public init(shape: [Int], scalars: [Scalar]) {
+        precondition(TensorShape.count(of: shape) == scalars.count,
+                     "shape \(shape) holds \(TensorShape.count(of: shape)) elements, got \(scalars.count)")
         self.init(uninitialized: shape)
         let base = storage.base
         scalars.withUnsafeBufferPointer { src in
@@ -61,18 +85,22 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// A one-element tensor of shape `[1]`.
-    public init(scalar: Float) {
+    @inlinable
+    public init(scalar: Scalar) {
         self.init(shape: [1], scalars: [scalar])
     }
 
     /// Number of elements a shape holds.
-    public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+    @inlinable
+    public static func count(of shape: [Int]) -> Int { TensorShape.count(of: shape) }
 
+    @inlinable
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
 
     /// The elements as an array (a copy).
-    public var scalars: [Float] {
+    @inlinable
+    public var scalars: [Scalar] {
         get { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
         set {
             precondition(newValue.count == count, "expected \(count) elements, got \(newValue.count)")
@@ -81,6 +109,7 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// The same elements viewed with another shape of equal element count (no copy).
+    @inlinable
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var t = self
         t.reshape(newShape)
@@ -88,14 +117,15 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Changes the shape in place; the element count must stay the same.
+    @inlinable
     public mutating func reshape(_ newShape: [Int]) {
-        precondition(Tensor.count(of: newShape) == count, "cannot reshape \(shape) to \(newShape)")
-        shape = newShape
+        precondition(TensorShape.count(of: newShape) == count, "cannot reshape \(shape) to \(newShape)")
+        storedShape = newShape
     }
 
     /// Element at a row-major flat index.
     @inlinable
-    public subscript(flat i: Int) -> Float {
+    public subscript(flat i: Int) -> Scalar {
         get {
             precondition(i >= 0 && i < storage.count, "index \(i) out of range 0..<\(storage.count)")
             return storage.base[i]
@@ -108,7 +138,7 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Element at a multi-dimensional index.
-    public subscript(index: [Int]) -> Float {
+    public subscript(index: [Int]) -> Scalar {
         get { self[flat: offset(of: index)] }
         set { self[flat: offset(of: index)] = newValue }
     }
@@ -130,26 +160,26 @@ public struct Tensor: @unchecked Sendable {
 
     /// Calls `body` with a pointer to the `count` elements (valid only inside `body`).
     @inlinable
-    public func withUnsafePointer<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+    public func withUnsafePointer<R>(_ body: (UnsafePointer<Scalar>) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) { try body(UnsafePointer(storage.base)) }
     }
 
     /// Calls `body` with a mutable pointer to the elements, copying first if the storage is shared.
     @inlinable
-    public mutating func withUnsafeMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutablePointer<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
         makeUnique()
         return try withExtendedLifetime(storage) { try body(storage.base) }
     }
 
     /// The elements as a buffer (valid only inside `body`).
     @inlinable
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
     }
 
     /// The elements as a mutable buffer, copying first if the storage is shared.
     @inlinable
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {
         makeUnique()
         return try withExtendedLifetime(storage) {
             try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
@@ -158,7 +188,8 @@ public struct Tensor: @unchecked Sendable {
 }
 
 extension Tensor: Equatable {
-    /// Same shape and bitwise-equal-as-Float elements (so NaN ≠ NaN, −0 == +0).
+    /// Same shape and equal elements (so NaN ≠ NaN, −0 == +0).
+    @inlinable
     public static func == (a: Tensor, b: Tensor) -> Bool {
         guard a.shape == b.shape else { return false }
         if a.storage === b.storage { return true }

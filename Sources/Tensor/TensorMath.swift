@@ -2,12 +2,9 @@
 /// vectorizes) and split across cores with `Parallel`'s size-only split; reductions accumulate
 /// in Double so sums are accurate and reproducible.
 extension Tensor {
-    /// Elements per chunk below which elementwise loops stay on one thread.
-    public static let parallelGrain = 1 << 16
-
     /// Applies `f` to every element, producing a new tensor.
     @inlinable
-    public func map(_ f: (Float) -> Float) -> Tensor {
+    public func map(_ f: (Scalar) -> Scalar) -> Tensor {
         var out = Tensor(uninitialized: shape)
         let n = count
         withUnsafePointer { src in
@@ -20,7 +17,7 @@ extension Tensor {
 
     /// Combines two tensors of the same shape elementwise.
     @inlinable
-    public func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    public func zipMap(_ other: Tensor, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
         var out = Tensor(uninitialized: shape)
         let n = count
@@ -34,20 +31,25 @@ extension Tensor {
         return out
     }
 
+    @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
+    @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
     /// Elementwise (Hadamard) product.
+    @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    @inlinable
+    public static func * (a: Tensor, s: Scalar) -> Tensor { a.map { $0 * s } }
 
     /// self += alpha · other, in place.
-    public mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
+    @inlinable
+    public mutating func add(_ other: Tensor, scaledBy alpha: Scalar = 1) {
         precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
         let n = count
         other.withUnsafePointer { b in
             withUnsafeMutablePointer { a in
                 nonisolated(unsafe) let (pa, pb) = (a, b)
-                Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                Parallel.forRanges(n, grain: Parallel.grain) { r in
                     for i in r { pa[i] += alpha * pb[i] }
                 }
             }
@@ -55,17 +57,19 @@ extension Tensor {
     }
 
     /// Sets every element to zero, keeping the shape.
+    @inlinable
     public mutating func zero() {
         let n = count
         withUnsafeMutablePointer { $0.update(repeating: 0, count: n) }
     }
 
     /// Sum of the elements, accumulated in Double.
+    @inlinable
     public func sum() -> Double {
         let n = count
         return withUnsafePointer { p in
             nonisolated(unsafe) let b = p
-            return Parallel.sum(n, grain: Tensor.parallelGrain) { r in
+            return Parallel.sum(n, grain: Parallel.grain) { r in
                 var s = 0.0
                 for i in r { s += Double(b[i]) }
                 return s
@@ -74,11 +78,12 @@ extension Tensor {
     }
 
     /// Euclidean norm, accumulated in Double.
+    @inlinable
     public func norm() -> Double {
         let n = count
         return withUnsafePointer { p in
             nonisolated(unsafe) let b = p
-            return Parallel.sum(n, grain: Tensor.parallelGrain) { r in
+            return Parallel.sum(n, grain: Parallel.grain) { r in
                 var s = 0.0
                 for i in r { let v = Double(b[i]); s += v * v }
                 return s
@@ -87,11 +92,13 @@ extension Tensor {
     }
 
     /// Largest absolute element (0 for an empty tensor).
-    public func maxAbs() -> Float {
+    @inlinable
+    public func maxAbs() -> Scalar {
         withUnsafeBufferPointer { $0.reduce(0) { max($0, abs($1)) } }
     }
 
     /// ‖self − reference‖₂ / ‖reference‖₂ in Double (0 when both are zero).
+    @inlinable
     public func relativeError(to reference: Tensor) -> Double {
         precondition(shape == reference.shape, "shape mismatch \(shape) vs \(reference.shape)")
         var diff = 0.0, ref = 0.0

@@ -10,7 +10,7 @@ public struct Evaluation: Sendable, Equatable {
     public var count: Int
 
     /// Evaluates `network` on every image of `loader` (in order, no augmentation).
-    public static func run(_ network: Network, on loader: DataLoader) -> Evaluation {
+    public static func run(_ network: Network<Float>, on loader: DataLoader) -> Evaluation {
         var loss = 0.0, correct = 0, count = 0
         for batch in loader.evaluationBatches() {
             let logits = network.forward(batch.inputs, mode: .eval)
@@ -23,7 +23,7 @@ public struct Evaluation: Sendable, Equatable {
     }
 
     /// How many rows of `logits` have their largest value at the label (first maximum on ties).
-    public static func correct(logits: Tensor, labels: [Int]) -> Int {
+    public static func correct(logits: Tensor<Float>, labels: [Int]) -> Int {
         let c = logits.shape[1]
         var n = 0
         logits.withUnsafePointer { z in

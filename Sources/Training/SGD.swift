@@ -8,8 +8,8 @@ import Tensor
 ///
 /// Masks: a parameter with a mask has its gradient masked before the step and its value after
 /// it, so pruned weights stay exactly zero.
-public final class SGD: Optimizer {
-    public let parameters: [Parameter]
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+    public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
     public let momentum: Double
     public let dampening: Double
@@ -17,9 +17,9 @@ public final class SGD: Optimizer {
     public let weightDecay: Double
     /// Per parameter: true when weight decay skips it (biases, BatchNorm with `wd_exclude`).
     public let decayFree: [Bool]
-    private var buffers: [Tensor?]
+    private var buffers: [Tensor<Scalar>?]
 
-    public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+    public init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 nesterov: Bool = false, weightDecay: Double = 0, decayFree: [Bool] = []) {
         precondition(decayFree.isEmpty || decayFree.count == parameters.count, "one decayFree flag per parameter")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum and no dampening")
@@ -33,18 +33,20 @@ public final class SGD: Optimizer {
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step() {
-        let (lr, mu, damp) = (Float(learningRate), Float(momentum), Float(1 - dampening))
+        let (lr, mu, damp) = (Scalar(learningRate), Scalar(momentum), Scalar(1 - dampening))
         for (k, p) in parameters.enumerated() {
-            let wd = decayFree[k] ? 0 : Float(weightDecay)
+            let wd = decayFree[k] ? 0 : Scalar(weightDecay)
             let n = p.value.count
             let mask = p.mask
             var first = false
             if mu != 0 && buffers[k] == nil {
-                buffers[k] = Tensor(zeros: p.shape)
+                buffers[k] = Tensor<Scalar>(zeros: p.shape)
                 first = true
             }
-            var buf = buffers[k] ?? Tensor(zeros: [0])
+            var buf = buffers[k] ?? Tensor<Scalar>(zeros: [0])
             buffers[k] = nil  // keep the buffer uniquely referenced while it is updated
             let nesterov = self.nesterov
             p.grad.withUnsafeMutablePointer { g in
@@ -53,7 +55,7 @@ public final class SGD: Optimizer {
                         nonisolated(unsafe) let (gp, wp, bp) = (g, w, b)
                         withMask(mask) { m in
                             nonisolated(unsafe) let mp = m
-                            Parallel.forRanges(n, grain: Tensor.parallelGrain) { r in
+                            Parallel.forRanges(n, grain: Parallel.grain) { r in
                                 let (lo, count) = (r.lowerBound, r.count)
                                 if let mp { SGD.multiply(gp + lo, by: mp + lo, count: count) }
                                 SGD.update(g: gp + lo, w: wp + lo, b: mu != 0 ? bp + lo : nil, count: count, lr: lr, mu: mu,
@@ -70,15 +72,15 @@ public final class SGD: Optimizer {
     }
 
     /// g[i] *= m[i].
-    static func multiply(_ g: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count: Int) {
+    static func multiply(_ g: UnsafeMutablePointer<Scalar>, by m: UnsafePointer<Scalar>, count: Int) {
         for i in 0..<count { g[i] *= m[i] }
     }
 
     /// The update of one range, with the loop-invariant choices taken outside the loops so each
     /// loop vectorises: d = g + wd·w; buf = d (first step) or μ·buf + (1 − dampening)·d;
     /// w −= lr·(d + μ·buf) with Nesterov, else lr·buf (lr·d without momentum).
-    static func update(g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?,
-                       count n: Int, lr: Float, mu: Float, wd: Float, damp: Float, first: Bool, nesterov: Bool) {
+    static func update(g: UnsafePointer<Scalar>, w: UnsafeMutablePointer<Scalar>, b: UnsafeMutablePointer<Scalar>?,
+                       count n: Int, lr: Scalar, mu: Scalar, wd: Scalar, damp: Scalar, first: Bool, nesterov: Bool) {
         if wd != 0 {
             guard let b else { for i in 0..<n { w[i] -= lr * (g[i] + wd * w[i]) }; return }
             switch (first, nesterov) {
@@ -109,7 +111,7 @@ public final class SGD: Optimizer {
 }
 
 /// Calls `body` with a pointer to the mask's elements, or nil without a mask.
-private func withMask<R>(_ mask: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+private func withMask<Scalar: TensorScalar, R>(_ mask: Tensor<Scalar>?, _ body: (UnsafePointer<Scalar>?) -> R) -> R {
     guard let mask else { return body(nil) }
     return mask.withUnsafePointer { body($0) }
 }

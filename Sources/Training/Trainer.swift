@@ -7,7 +7,7 @@ import Tensor
 /// The training loop: minibatch SGD on a network in place, masks kept (pruned weights stay
 /// exactly zero), progress reported, cancellation checked between batches, divergence detected.
 public enum Trainer {
-    public static func train(_ network: Network, train: ImageSet, test: ImageSet?, normalization: Normalization,
+    public static func train(_ network: Network<Float>, train: ImageSet, test: ImageSet?, normalization: Normalization,
                              options: TrainingOptions, progress: (any TrainingProgress)? = nil,
                              cancel: CancellationToken? = nil) throws(TrainingError) -> TrainingRun {
         guard train.count > 0 else { throw TrainingError.invalid("training set \(train.name) is empty") }

@@ -1,4 +1,5 @@
 import NeuralNet
+import Tensor
 
 /// Which parameters `wd_exclude` keeps out of weight decay, as the common PyTorch recipes do
 /// with parameter groups ("no decay on biases and BatchNorm").
@@ -8,7 +9,7 @@ public enum WeightDecayExclusion {
 
     /// One flag per `network.namedParameters` entry: true when a rule excludes it. Throws on a
     /// rule that matches no parameter (a typo should not pass silently).
-    public static func flags(for network: Network, rules: [String]) throws(TrainingError) -> [Bool] {
+    public static func flags<Scalar: TensorScalar>(for network: Network<Scalar>, rules: [String]) throws(TrainingError) -> [Bool] {
         guard !rules.isEmpty else { return Array(repeating: false, count: network.namedParameters.count) }
         let batchNorm = Set(network.batchNormParameterNames)
         var used = Set<String>()

@@ -41,7 +41,7 @@ import Testing
         return f
     }
 
-    static func fixtureMask(_ f: GoldenFixture, _ key: String, for net: Network) throws -> Mask {
+    static func fixtureMask(_ f: GoldenFixture, _ key: String, for net: Network<Float>) throws -> Mask {
         Mask(entries: try net.prunable.map { p in
             Mask.Entry(name: p.name, shape: p.parameter.shape, bits: try f.file.integers("\(key).\(p.name)").map { UInt8($0) })
         })

@@ -14,9 +14,9 @@ import Testing
                                             ("fc2.bias", [100]), ("fc3.weight", [10, 100]), ("fc3.bias", [10])]
 
     /// A deterministic value per tensor: index-dependent so a swap would show.
-    static func values(_ k: Int, _ shape: [Int]) -> Tensor {
+    static func values(_ k: Int, _ shape: [Int]) -> Tensor<Float> {
         let n = shape.reduce(1, *)
-        return Tensor(shape: shape, scalars: (0..<n).map { Float(k + 1) * 0.001 + Float($0 % 97) * 1e-4 })
+        return Tensor<Float>(shape: shape, scalars: (0..<n).map { Float(k + 1) * 0.001 + Float($0 % 97) * 1e-4 })
     }
 
     static func write(_ names: [String], to path: String, extra: [SafetensorsItem] = []) throws {
@@ -30,7 +30,7 @@ import Testing
         return i
     }
 
-    static func weights(_ i: Interpreter) throws -> [String: Tensor] {
+    static func weights(_ i: Interpreter) throws -> [String: Tensor<Float>] {
         guard case .handle(let h as ModelHandle)? = i.global("net") else { throw StateError(message: "no net") }
         return Dictionary(uniqueKeysWithValues: h.network.namedParameters.map { ($0.name, $0.parameter.value) })
     }
@@ -87,7 +87,7 @@ import Testing
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/pruned.safetensors"
-        let mask = Tensor(shape: [300, 64], scalars: (0..<(300 * 64)).map { $0 % 3 == 0 ? 1 : 0 })
+        let mask = Tensor<Float>(shape: [300, 64], scalars: (0..<(300 * 64)).map { $0 % 3 == 0 ? 1 : 0 })
         try Self.write(["fc1.weight_orig", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"], to: path,
                        extra: [.f32("fc1.weight_mask", mask)])
         let i = Self.session()

@@ -7,7 +7,7 @@ import Training
 /// Logits, loss and every gradient of batch 0 (BN in train mode) against PyTorch.
 @Suite(.enabled(if: Golden.available, "golden fixtures not found at ../shared/golden"))
 struct GoldenForwardBackwardTests {
-    static func network(_ f: GoldenFixture) throws -> Network {
+    static func network(_ f: GoldenFixture) throws -> Network<Float> {
         let net = try ModelZoo.build(ModelSpec(name: f.model, input: f.input, classes: f.classes, width: f.width))
         try net.loadWeights(from: f.file, prefix: "param.")
         return net

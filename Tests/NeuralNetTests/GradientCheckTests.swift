@@ -5,32 +5,32 @@ import Testing
 /// Central finite differences against each layer's `backward`, for every layer type.
 /// L(x) = Σ r ⊙ layer(x) with a fixed random r, so ∂L/∂y = r.
 @Suite struct GradientCheckTests {
-    static func random(_ shape: [Int], _ g: inout Philox, scale: Float = 1) -> Tensor {
-        Tensor(shape: shape, scalars: (0..<Tensor.count(of: shape)).map { _ in Float(g.normal()) * scale })
+    static func random(_ shape: [Int], _ g: inout Philox, scale: Float = 1) -> Tensor<Float> {
+        Tensor<Float>(shape: shape, scalars: (0..<TensorShape.count(of: shape)).map { _ in Float(g.normal()) * scale })
     }
 
     /// Inputs whose entries are at least `gap` from zero and from each other (no ReLU kink or max-pool
     /// tie is crossed by a perturbation of size < gap/2).
-    static func separated(_ shape: [Int], _ g: inout Philox, gap: Float = 0.02) -> Tensor {
-        let n = Tensor.count(of: shape)
+    static func separated(_ shape: [Int], _ g: inout Philox, gap: Float = 0.02) -> Tensor<Float> {
+        let n = TensorShape.count(of: shape)
         let order = g.permutation(n)
-        return Tensor(shape: shape, scalars: order.map { (Float($0) - Float(n) / 2 + 0.5) * gap })
+        return Tensor<Float>(shape: shape, scalars: order.map { (Float($0) - Float(n) / 2 + 0.5) * gap })
     }
 
     /// Relative error ‖numeric − analytic‖ / ‖analytic‖ over sampled coordinates of the input and every parameter.
-    static func check(_ layer: any Layer, input x: Tensor, mode: ForwardMode = .train, step h: Float = 1e-2,
+    static func check(_ layer: any Layer<Float>, input x: Tensor<Float>, mode: ForwardMode = .train, step h: Float = 1e-2,
                       samples: Int = 24, seed: UInt64 = 1) -> [String: Double] {
         var g = Philox(seed: seed)
         let y = layer.forward(x, mode: mode)
         let r = random(y.shape, &g)
-        func loss(_ input: Tensor) -> Double {
+        func loss(_ input: Tensor<Float>) -> Double {
             let out = layer.forward(input, mode: mode)
             var s = 0.0
             for i in 0..<out.count { s += Double(out[flat: i]) * Double(r[flat: i]) }
             return s
         }
-        var params: [(String, Parameter)] = []
-        func collect(_ l: any Layer, _ prefix: String) {
+        var params: [(String, Parameter<Float>)] = []
+        func collect(_ l: any Layer<Float>, _ prefix: String) {
             for (n, p) in l.parameters { params.append((prefix + n, p)) }
             for (n, c) in l.children { collect(c, prefix + n + ".") }
         }
@@ -77,7 +77,7 @@ import Testing
 
     @Test func linear() {
         var g = Philox(seed: 2)
-        let l = Linear(inFeatures: 7, outFeatures: 5)
+        let l = Linear<Float>(inFeatures: 7, outFeatures: 5)
         l.weight.value = Self.random([5, 7], &g)
         l.bias?.value = Self.random([5], &g)
         Self.expectSmall(Self.check(l, input: Self.random([3, 7], &g)))
@@ -86,7 +86,7 @@ import Testing
     @Test(arguments: [(1, 0, true), (1, 1, false), (2, 1, true), (2, 0, false), (3, 2, true)])
     func conv2d(stride: Int, padding: Int, bias: Bool) {
         var g = Philox(seed: 3)
-        let c = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, stride: stride, padding: padding, bias: bias)
+        let c = Conv2d<Float>(inChannels: 3, outChannels: 4, kernelSize: 3, stride: stride, padding: padding, bias: bias)
         c.weight.value = Self.random(c.weight.shape, &g, scale: 0.5)
         if bias { c.bias?.value = Self.random([4], &g) }
         Self.expectSmall(Self.check(c, input: Self.random([2, 3, 7, 6], &g)))
@@ -94,79 +94,79 @@ import Testing
 
     @Test func conv1x1Strided() {
         var g = Philox(seed: 4)
-        let c = Conv2d(inChannels: 4, outChannels: 2, kernelSize: 1, stride: 2, bias: false)
+        let c = Conv2d<Float>(inChannels: 4, outChannels: 2, kernelSize: 1, stride: 2, bias: false)
         c.weight.value = Self.random(c.weight.shape, &g)
         Self.expectSmall(Self.check(c, input: Self.random([2, 4, 5, 5], &g)))
     }
 
     @Test func relu() {
         var g = Philox(seed: 5)
-        Self.expectSmall(Self.check(ReLU(), input: Self.separated([2, 3, 4, 4], &g)))
+        Self.expectSmall(Self.check(ReLU<Float>(), input: Self.separated([2, 3, 4, 4], &g)))
     }
 
     @Test func reluGradientAtZeroIsZero() {
-        let r = ReLU()
-        _ = r.forward(Tensor(shape: [1, 3], scalars: [-1, 0, 2]), mode: .train)
-        #expect(r.backward(Tensor(repeating: 1, shape: [1, 3])).scalars == [0, 0, 1])
+        let r = ReLU<Float>()
+        _ = r.forward(Tensor<Float>(shape: [1, 3], scalars: [-1, 0, 2]), mode: .train)
+        #expect(r.backward(Tensor<Float>(repeating: 1, shape: [1, 3])).scalars == [0, 0, 1])
     }
 
     @Test func maxPool() {
         var g = Philox(seed: 6)
-        Self.expectSmall(Self.check(MaxPool2d(kernelSize: 2), input: Self.separated([2, 2, 6, 5], &g)))
-        Self.expectSmall(Self.check(MaxPool2d(kernelSize: 3, stride: 2), input: Self.separated([1, 2, 7, 7], &g)))
+        Self.expectSmall(Self.check(MaxPool2d<Float>(kernelSize: 2), input: Self.separated([2, 2, 6, 5], &g)))
+        Self.expectSmall(Self.check(MaxPool2d<Float>(kernelSize: 3, stride: 2), input: Self.separated([1, 2, 7, 7], &g)))
     }
 
     @Test func maxPoolTiesGoToFirstMaximum() {
-        let p = MaxPool2d(kernelSize: 2)
-        let x = Tensor(shape: [1, 1, 2, 4], scalars: [1, 3, 5, 5,
+        let p = MaxPool2d<Float>(kernelSize: 2)
+        let x = Tensor<Float>(shape: [1, 1, 2, 4], scalars: [1, 3, 5, 5,
                                                       3, 2, 5, 5])
         #expect(p.forward(x, mode: .train).scalars == [3, 5])
-        #expect(p.backward(Tensor(shape: [1, 1, 1, 2], scalars: [10, 20])).scalars == [0, 10, 20, 0, 0, 0, 0, 0])
+        #expect(p.backward(Tensor<Float>(shape: [1, 1, 1, 2], scalars: [10, 20])).scalars == [0, 10, 20, 0, 0, 0, 0, 0])
     }
 
     @Test func avgPool() {
         var g = Philox(seed: 7)
-        Self.expectSmall(Self.check(AvgPool2d(kernelSize: 2), input: Self.random([2, 3, 4, 6], &g)))
+        Self.expectSmall(Self.check(AvgPool2d<Float>(kernelSize: 2), input: Self.random([2, 3, 4, 6], &g)))
     }
 
     @Test func globalAvgPoolAndFlatten() {
         var g = Philox(seed: 8)
-        Self.expectSmall(Self.check(GlobalAvgPool(), input: Self.random([2, 3, 4, 5], &g)))
-        Self.expectSmall(Self.check(Flatten(), input: Self.random([2, 3, 2, 2], &g)))
+        Self.expectSmall(Self.check(GlobalAvgPool<Float>(), input: Self.random([2, 3, 4, 5], &g)))
+        Self.expectSmall(Self.check(Flatten<Float>(), input: Self.random([2, 3, 2, 2], &g)))
     }
 
     @Test(arguments: [ForwardMode.train, .eval])
     func batchNorm(mode: ForwardMode) {
         var g = Philox(seed: 9)
-        let bn = BatchNorm2d(channels: 3)
+        let bn = BatchNorm2d<Float>(channels: 3)
         bn.weight.value = Self.random([3], &g)
         bn.bias.value = Self.random([3], &g)
         bn.runningMean.value = Self.random([3], &g)
-        bn.runningVar.value = Tensor(shape: [3], scalars: [0.5, 1.5, 2])
+        bn.runningVar.value = Tensor<Float>(shape: [3], scalars: [0.5, 1.5, 2])
         Self.expectSmall(Self.check(bn, input: Self.random([4, 3, 3, 3], &g), mode: mode, step: 1e-2))
     }
 
     @Test func batchNormStatistics() {
-        let bn = BatchNorm2d(channels: 1)
-        let x = Tensor(shape: [2, 1, 1, 2], scalars: [1, 2, 3, 6])   // mean 3, biased var 3.5, unbiased 14/3
+        let bn = BatchNorm2d<Float>(channels: 1)
+        let x = Tensor<Float>(shape: [2, 1, 1, 2], scalars: [1, 2, 3, 6])   // mean 3, biased var 3.5, unbiased 14/3
         let y = bn.forward(x, mode: .train)
         let istd = 1 / (3.5 + 1e-5).squareRoot()
         for (i, v) in [1.0, 2, 3, 6].enumerated() { #expect(abs(Double(y[flat: i]) - (v - 3) * istd) < 1e-6) }
         #expect(abs(bn.runningMean.value[flat: 0] - 0.3) < 1e-7)
         #expect(abs(Double(bn.runningVar.value[flat: 0]) - (0.9 + 0.1 * 14 / 3)) < 1e-6)
         // a constant channel is normalized by sqrt(eps): output 0, finite gradient
-        let c = BatchNorm2d(channels: 1)
-        let out = c.forward(Tensor(repeating: 2, shape: [2, 1, 2, 2]), mode: .train)
+        let c = BatchNorm2d<Float>(channels: 1)
+        let out = c.forward(Tensor<Float>(repeating: 2, shape: [2, 1, 2, 2]), mode: .train)
         #expect(out.maxAbs() == 0)
-        #expect(c.backward(Tensor(repeating: 1, shape: [2, 1, 2, 2])).scalars.allSatisfy { $0.isFinite })
+        #expect(c.backward(Tensor<Float>(repeating: 1, shape: [2, 1, 2, 2])).scalars.allSatisfy { $0.isFinite })
     }
 
     @Test(arguments: [(4, 4, 1), (4, 6, 2)])
     func basicBlock(inChannels: Int, outChannels: Int, stride: Int) {
         var g = Philox(seed: 10)
-        let b = BasicBlock(inChannels: inChannels, outChannels: outChannels, stride: stride)
+        let b = BasicBlock<Float>(inChannels: inChannels, outChannels: outChannels, stride: stride)
         for conv in [b.conv1, b.conv2] { conv.weight.value = Self.random(conv.weight.shape, &g, scale: 0.3) }
-        for case let conv as Conv2d in b.shortcut.layers { conv.weight.value = Self.random(conv.weight.shape, &g, scale: 0.3) }
+        for case let conv as Conv2d<Float> in b.shortcut.layers { conv.weight.value = Self.random(conv.weight.shape, &g, scale: 0.3) }
         // a BN shift moves a whole channel across ReLU kinks: the step must be small (2e-3 crosses one here)
         Self.expectSmall(Self.check(b, input: Self.random([3, inChannels, 5, 5], &g), step: 1e-3), 2e-2)
     }

@@ -88,8 +88,8 @@ import Testing
     @Test func copyIsDeep() throws {
         let a = try ModelZoo.build(ModelSpec(name: "resnet20", width: 0.25))
         let b = a.copy()
-        a.namedParameters[0].parameter.value = Tensor(zeros: a.namedParameters[0].parameter.shape)
-        a.namedBuffers[0].buffer.value = Tensor(repeating: 5, shape: a.namedBuffers[0].buffer.value.shape)
+        a.namedParameters[0].parameter.value = Tensor<Float>(zeros: a.namedParameters[0].parameter.shape)
+        a.namedBuffers[0].buffer.value = Tensor<Float>(repeating: 5, shape: a.namedBuffers[0].buffer.value.shape)
         #expect(b.namedParameters[0].parameter.value.maxAbs() > 0)
         #expect(b.namedBuffers[0].buffer.value.maxAbs() == 0)
         #expect(b.namedParameters.map(\.name) == a.namedParameters.map(\.name))

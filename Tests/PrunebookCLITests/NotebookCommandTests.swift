@@ -218,7 +218,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let shapes = [[300, 64], [300], [100, 300], [100], [10, 100], [10]]
         let names = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
-        try SafetensorsWriter.write(zip(names, shapes).map { .f32($0, Tensor(zeros: $1)) }, to: dir + "/seq.safetensors")
+        try SafetensorsWriter.write(zip(names, shapes).map { .f32($0, Tensor<Float>(zeros: $1)) }, to: dir + "/seq.safetensors")
         try "net = lenet300(input: [1, 8, 8])\nload_weights(net, \"seq.safetensors\")\n"
             .write(toFile: dir + "/w.prune", atomically: true, encoding: .utf8)
         let r = try CLI.run(["run", "w.prune"], cwd: dir)

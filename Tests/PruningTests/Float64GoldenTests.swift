@@ -6,8 +6,8 @@ import TestSupport
 import Testing
 import Training
 
-/// The float64 pass and `ScorePrecision.double` against the PyTorch fixtures (float32, so to 1e-4)
-/// and against the float32 engine.
+/// The network run in Double and `ScorePrecision.double` against the PyTorch fixtures (float32,
+/// so to 1e-4) and against the float32 engine.
 @Suite(.enabled(if: Golden.available, "golden fixtures not found at ../shared/golden"))
 struct Float64GoldenTests {
     static func relativeError(_ a: [Double], _ b: [Double]) -> Double {
@@ -16,40 +16,41 @@ struct Float64GoldenTests {
         return den == 0 ? num.squareRoot() : (num / den).squareRoot()
     }
 
-    static func doubles(_ t: Tensor) -> [Double] { t.scalars.map { Double($0) } }
+    static func doubles(_ t: Tensor<Float>) -> [Double] { t.scalars.map { Double($0) } }
 
     @Test(arguments: Golden.names)
     func gradientsMatchTheFixture(name: String) throws {
         let c = try GoldenPruningTests.Case(name)
         let (x, y) = try c.f.batch(0)
-        var loss = 0.0
-        let r = try Float64Pass(c.net).gradients(inputs: x) { z in
-            let (l, g) = Loss.crossEntropy.evaluate(logits: z, labels: y)
-            loss = l
-            return g
-        }
-        #expect(Self.relativeError(r.logits, Self.doubles(try c.f.tensor("logits"))) <= 1e-4, "\(name) logits")
+        let net = c.net.converted(to: Double.self)
+        net.zeroGradients()
+        let z = net.forward(x.converted(to: Double.self), mode: .train)
+        let (loss, dz) = Loss.crossEntropy.evaluate(logits: z, labels: y)
+        net.backward(dz)
+        let gradients = net.prunable.map(\.parameter.grad.scalars)
+        #expect(Self.relativeError(z.scalars, Self.doubles(try c.f.tensor("logits"))) <= 1e-4, "\(name) logits")
         let ref = Double(try c.f.tensor("loss")[flat: 0])
         #expect(abs(loss - ref) / abs(ref) <= 1e-4, "\(name) loss \(loss) vs \(ref)")
         // and the float32 engine's gradients of the same batch
         let float32 = Saliency.meanGradients(c.net.copy(), batches: [0], from: c.data, loss: .crossEntropy)
         for (k, (pname, _)) in c.net.prunable.enumerated() {
-            let e = Self.relativeError(r.weightGradients[k], Self.doubles(try c.f.tensor("grad.\(pname)")))
+            let e = Self.relativeError(gradients[k], Self.doubles(try c.f.tensor("grad.\(pname)")))
             #expect(e <= 1e-4, "\(name) grad.\(pname): relative error \(e)")
-            let e32 = Self.relativeError(Self.doubles(float32[k]), r.weightGradients[k])
-            #expect(e32 <= 1e-4, "\(name) \(pname): float32 engine vs float64 pass \(e32)")
+            let e32 = Self.relativeError(Self.doubles(float32[k]), gradients[k])
+            #expect(e32 <= 1e-4, "\(name) \(pname): float32 engine vs the network in Double \(e32)")
         }
     }
 
     @Test(arguments: Golden.names)
     func doubleScoresMatchTheFixture(name: String) throws {
         let c = try GoldenPruningTests.Case(name)
-        let snip = try Saliency.snipInDouble(c.net, data: c.data)
-        #expect(snip.doubleScores != nil)
+        let double = c.net.converted(to: Double.self)
+        let snip = Saliency.snip(double, data: c.data)
+        #expect(snip.precision == .double)
         #expect(GoldenPruningTests.relativeError(snip, try c.scores("score.snip")) <= 1e-4, "\(name) snip")
-        let tl = try Saliency.snipInDouble(c.net, data: c.data, loss: .targetLogit)
+        let tl = Saliency.snip(double, data: c.data, loss: .targetLogit)
         #expect(GoldenPruningTests.relativeError(tl, try c.scores("score.snip_target_logit")) <= 1e-4, "\(name) target logit")
-        let sf = try Saliency.synflowInDouble(c.net)
+        let sf = try Saliency.synflow(double)
         #expect(GoldenPruningTests.relativeError(sf, try c.scores("score.synflow")) <= 1e-4, "\(name) synflow")
     }
 
@@ -99,10 +100,10 @@ struct Float64GoldenTests {
         let logits = (0..<(5 * 7)).map { _ in Float(g.normal() * 3) }
         let labels = (0..<5).map { _ in g.below(7) }
         for loss in Loss.allCases {
-            let (l32, g32) = loss.evaluate(logits: Tensor(shape: [5, 7], scalars: logits), labels: labels)
-            let (l64, g64) = loss.evaluate(logits: logits.map { Double($0) }, labels: labels)
+            let (l32, g32) = loss.evaluate(logits: Tensor<Float>(shape: [5, 7], scalars: logits), labels: labels)
+            let (l64, g64) = loss.evaluate(logits: Tensor<Double>(shape: [5, 7], scalars: logits.map { Double($0) }), labels: labels)
             #expect(abs(l32 - l64) <= 1e-6 * max(1, abs(l64)), "\(loss)")
-            #expect(Self.relativeError(Self.doubles(g32), g64) <= 1e-6, "\(loss)")
+            #expect(Self.relativeError(Self.doubles(g32), g64.scalars) <= 1e-6, "\(loss)")
         }
     }
 }

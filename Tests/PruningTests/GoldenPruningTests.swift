@@ -11,7 +11,7 @@ import Training
 struct GoldenPruningTests {
     struct Case {
         let f: GoldenFixture
-        let net: Network
+        let net: Network<Float>
         let data: BatchSource
 
         init(_ name: String) throws {
@@ -32,12 +32,12 @@ struct GoldenPruningTests {
             })
         }
 
-        func scores(_ prefix: String) throws -> [Tensor] {
+        func scores(_ prefix: String) throws -> [Tensor<Float>] {
             try net.prunable.map { try f.tensor("\(prefix).\($0.name)") }
         }
     }
 
-    static func relativeError(_ a: ScoreSet, _ b: [Tensor]) -> Double {
+    static func relativeError(_ a: ScoreSet, _ b: [Tensor<Float>]) -> Double {
         let x = a.flat, y = b.flatMap(\.scalars)
         var num = 0.0, den = 0.0
         for (u, v) in zip(x, y) { num += (Double(u) - Double(v)) * (Double(u) - Double(v)); den += Double(v) * Double(v) }

@@ -15,7 +15,7 @@ import Training
         let net = try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 2, 2], classes: 2, width: 0.01, seed: 3))
         // 4 → 3 → 1 → 2 (width 0.01 rounds the hidden layers to 3 and 1)
         #expect(net.prunable.map { $0.parameter.shape } == [[3, 4], [1, 3], [2, 1]])
-        let x = Tensor(shape: [1, 1, 2, 2], scalars: [0.5, -1, 2, 0.25])
+        let x = Tensor<Float>(shape: [1, 1, 2, 2], scalars: [0.5, -1, 2, 0.25])
         let data = BatchSource.list([Batch(inputs: x, labels: [1])])
         var previous = Mask.dense(for: net)
         previous.entries[0].bits[5] = 0          // one weight of the first layer already pruned
@@ -44,7 +44,7 @@ import Training
         let s3: [Double] = g3.map { $0 * $0 }
         let expected: [[Double]] = [s1, s2, s3]
         for (k, want) in expected.enumerated() {
-            let got = scores.scoresInDouble(entry: k)
+            let got = scores.doubles(entry: k)
             for (a, b) in zip(got, want) {
                 let tolerance: Double = 1e-12 * Swift.max(1.0, Swift.abs(b))
                 #expect(Swift.abs(a - b) <= tolerance, "layer \(k): \(a) vs \(b)")

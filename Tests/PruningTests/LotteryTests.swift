@@ -7,7 +7,7 @@ import Training
 
 /// IMP with rewinding and the stability measures, on the bundled digits (small and fast).
 @Suite struct LotteryTests {
-    static func net(seed: UInt64 = 0) throws -> Network {
+    static func net(seed: UInt64 = 0) throws -> Network<Float> {
         try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], seed: seed))
     }
 
@@ -15,7 +15,7 @@ import Training
         (try BundledDigits.split(.train), try BundledDigits.split(.test))
     }
 
-    static func weights(_ n: Network) -> [[Float]] { n.namedParameters.map(\.parameter.value.scalars) }
+    static func weights(_ n: Network<Float>) -> [[Float]] { n.namedParameters.map(\.parameter.value.scalars) }
 
     @Test func removesTheFractionEachRoundAndKeepsIgnoredTensorsDense() throws {
         let (train, test) = try Self.data()
@@ -120,7 +120,7 @@ import Training
         var w = b.prunable[0].parameter.value.scalars
         w[0] += 3
         w[1] += 4
-        b.prunable[0].parameter.value = Tensor(shape: b.prunable[0].parameter.shape, scalars: w)
+        b.prunable[0].parameter.value = Tensor<Float>(shape: b.prunable[0].parameter.shape, scalars: w)
         #expect(abs(try Stability.distance(a, b).l2 - 5) < 1e-6)
         var mask = Mask.dense(for: a)
         mask.entries[0].bits[1] = 0

@@ -6,7 +6,7 @@ import Testing
 
 /// Reports (per-layer counts, remaining cost, collapse), connectivity, and mask and score files.
 @Suite struct MaskReportTests {
-    static func lenet5() throws -> Network { try ModelZoo.build(ModelSpec(name: "lenet5")) }
+    static func lenet5() throws -> Network<Float> { try ModelZoo.build(ModelSpec(name: "lenet5")) }
 
     @Test func countsAndMultiplyAccumulatesByHand() throws {
         let net = try Self.lenet5()

@@ -78,7 +78,8 @@ import Testing
     @Test func doubleScoresRankInDouble() {
         let a = 1.0, b = 1.0 + 1e-12   // the same Float
         #expect(Float(a) == Float(b))
-        let s = ScoreSet(doubleEntries: [("w", [2, 3], [a, 3, b, a, -0.0, 0])])
+        let s = ScoreSet(names: ["w"], scores: [Tensor<Double>(shape: [2, 3], scalars: [a, 3, b, a, -0.0, 0])])
+        #expect(s.precision == .double)
         #expect(s.entries[0].scores.scalars == [1, 3, 1, 1, 0, 0])
         #expect(Selection.keepTop(s, k: 2).flat == [0, 1, 1, 0, 0, 0])
         #expect(Selection.keepTop(s, k: 3).flat == [1, 1, 1, 0, 0, 0])
@@ -89,11 +90,12 @@ import Testing
         #expect(Selection.keepTop(s, k: 2, scope: .layerwise).flat == [0, 1, 1, 0, 0, 0])
         // the Float scores alone see a three-way tie at 1
         #expect(Selection.keepTop(ScoreSet(entries: s.entries), k: 2).flat == [1, 1, 0, 0, 0, 0])
-        // negation keeps the Double values; editing the Float scores drops them
-        #expect(s.negated().doubleScores == [[-a, -3, -b, -a, 0, -0.0]])
+        // negation keeps the Double values; editing the Float view makes Float the stored precision
+        #expect(s.negated().flatDouble == [-a, -3, -b, -a, 0, -0.0])
+        #expect(s.negated().precision == .double)
         var edited = s
         edited.entries[0].scores = edited.entries[0].scores.map { $0 * 2 }
-        #expect(edited.doubleScores == nil)
+        #expect(edited.precision == .single && edited.flatDouble == [2, 6, 2, 2, 0, 0])
     }
 
     @Test func layerwiseScopeKeepsEachTensorsShare() throws {

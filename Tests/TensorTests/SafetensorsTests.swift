@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func roundTripsEveryDType() throws {
-        let w = Tensor(shape: [2, 3], scalars: [1, -2, 3.5, 0, -0.25, 1e-30])
+        let w = Tensor<Float>(shape: [2, 3], scalars: [1, -2, 3.5, 0, -0.25, 1e-30])
         let items: [SafetensorsItem] = [
             .f32("layer.weight", w),
             .f64("scores", shape: [2], [0.1, -1e300]),
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func typeMismatchesAreErrors() throws {
-        let f = try SafetensorsFile(bytes: SafetensorsWriter.encode([.u8("m", shape: [1], [1]), .f32("w", Tensor(scalar: 1))]))
+        let f = try SafetensorsFile(bytes: SafetensorsWriter.encode([.u8("m", shape: [1], [1]), .f32("w", Tensor<Float>(scalar: 1))]))
         #expect(throws: SafetensorsError.self) { _ = try f.tensor("m") }
         #expect(throws: SafetensorsError.self) { _ = try f.integers("w") }
         #expect(throws: SafetensorsError.self) { _ = try f.tensor("nope") }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct TensorBasicsTests {
     @Test func copyOnWrite() {
-        let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let a = Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
         var b = a
         b[[1, 0]] = 9
         #expect(a.scalars == [1, 2, 3, 4])
@@ -12,27 +12,27 @@ import Testing
     }
 
     @Test func reshapeKeepsElements() {
-        let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).reshaped([3, 2])
+        let a = Tensor<Float>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).reshaped([3, 2])
         #expect(a.shape == [3, 2])
         #expect(a[[2, 1]] == 6)
     }
 
     @Test func reductionsAccumulateInDouble() {
-        let big = Tensor(repeating: 0.1, shape: [1_000_000])
+        let big = Tensor<Float>(repeating: 0.1, shape: [1_000_000])
         #expect(abs(big.sum() - 100_000) < 1e-2)   // Float accumulation would be off by hundreds
-        #expect(abs(Tensor(shape: [2], scalars: [3, 4]).norm() - 5) < 1e-12)
+        #expect(abs(Tensor<Float>(shape: [2], scalars: [3, 4]).norm() - 5) < 1e-12)
     }
 
     @Test func relativeError() {
-        let r = Tensor(shape: [2], scalars: [3, 4])
-        let y = Tensor(shape: [2], scalars: [3, 4.5])
+        let r = Tensor<Float>(shape: [2], scalars: [3, 4])
+        let y = Tensor<Float>(shape: [2], scalars: [3, 4.5])
         #expect(abs(y.relativeError(to: r) - 0.1) < 1e-7)
         #expect(r.relativeError(to: r) == 0)
     }
 
     @Test func parallelSumIsReproducible() {
         var g = Philox(seed: 3)
-        let t = Tensor(shape: [3_000_001], scalars: (0..<3_000_001).map { _ in g.uniformFloat() - 0.5 })
+        let t = Tensor<Float>(shape: [3_000_001], scalars: (0..<3_000_001).map { _ in g.uniformFloat() - 0.5 })
         let first = t.sum()
         for _ in 0..<5 { #expect(t.sum() == first) }
     }

@@ -57,13 +57,13 @@ public struct GoldenFixture {
     }
 
     /// Batch `i`: inputs and labels.
-    public func batch(_ i: Int) throws -> (inputs: Tensor, labels: [Int]) {
+    public func batch(_ i: Int) throws -> (inputs: Tensor<Float>, labels: [Int]) {
         let x = try file.tensor("batch.\(i).input")
         let y = try file.integers("batch.\(i).label").map { Int($0) }
         return (x, y)
     }
 
-    public func tensor(_ key: String) throws -> Tensor { try file.tensor(key) }
+    public func tensor(_ key: String) throws -> Tensor<Float> { try file.tensor(key) }
 
     /// A recorded float64-vs-float32 error (the "floor") from the metadata, or 0.
     public func floor(_ section: String, _ key: String) -> Double {

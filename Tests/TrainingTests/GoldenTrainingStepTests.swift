@@ -17,7 +17,7 @@ struct GoldenTrainingStepTests {
         let tag = GoldenFixture.tag(f.sparsities[0])
         for (pname, p) in net.prunable {
             let m = try f.file.integers("mask.force.\(tag).\(pname)")
-            p.mask = Tensor(shape: p.shape, scalars: m.map { Float($0) })
+            p.mask = Tensor<Float>(shape: p.shape, scalars: m.map { Float($0) })
         }
         net.applyMasks()
         let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)

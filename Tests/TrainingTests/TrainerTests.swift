@@ -6,7 +6,7 @@ import Testing
 import Training
 
 @Suite struct TrainerTests {
-    func digitsNet(seed: UInt64 = 0) throws -> Network {
+    func digitsNet(seed: UInt64 = 0) throws -> Network<Float> {
         try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], classes: 10, seed: seed))
     }
 
@@ -23,7 +23,7 @@ import Training
 
     @Test func sameSeedBitIdenticalWeights() throws {
         let train = try BundledDigits.split(.train)
-        func weights() throws -> [Tensor] {
+        func weights() throws -> [Tensor<Float>] {
             let net = try digitsNet(seed: 4)
             _ = try Trainer.train(net, train: train, test: nil, normalization: .digits,
                                   options: TrainingOptions(epochs: 1, batchSize: 32, learningRate: 0.05, seed: 9))
@@ -36,7 +36,7 @@ import Training
         let net = try digitsNet()
         var rng = Philox(seed: 1)
         for (_, p) in net.prunable {
-            p.mask = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in rng.uniformFloat() < 0.2 ? 1 : 0 })
+            p.mask = Tensor<Float>(shape: p.shape, scalars: (0..<p.value.count).map { _ in rng.uniformFloat() < 0.2 ? 1 : 0 })
         }
         _ = try Trainer.train(net, train: try BundledDigits.split(.train), test: nil, normalization: .digits,
                               options: TrainingOptions(epochs: 2, batchSize: 32, learningRate: 0.05))
@@ -194,9 +194,9 @@ import Training
         #expect(zip(names, fc).filter { $0.1 }.map { $0.0 } == ["fc.weight", "fc.bias"])
         #expect(throws: TrainingError.self) { try WeightDecayExclusion.flags(for: resnet, rules: ["bias", "batchnorm"]) }
         // SGD: a zero gradient with decay shrinks a weight; an excluded one stays
-        let a = Parameter(Tensor(shape: [2], scalars: [1, 2]), role: .bias), b = Parameter(Tensor(shape: [2], scalars: [1, 2]), role: .bias)
+        let a = Parameter(Tensor<Float>(shape: [2], scalars: [1, 2]), role: .bias), b = Parameter(Tensor<Float>(shape: [2], scalars: [1, 2]), role: .bias)
         let sgd = SGD(parameters: [a, b], learningRate: 1, weightDecay: 0.5, decayFree: [false, true])
-        a.grad = Tensor(zeros: [2]); b.grad = Tensor(zeros: [2])
+        a.grad = Tensor<Float>(zeros: [2]); b.grad = Tensor<Float>(zeros: [2])
         sgd.step()
         #expect(a.value.scalars == [0.5, 1])
         #expect(b.value.scalars == [1, 2])

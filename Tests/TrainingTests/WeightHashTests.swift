@@ -22,12 +22,12 @@ struct WeightHashTests {
         // a fixed mask: every third weight of every prunable tensor pruned
         var k = 0
         for (_, p) in net.prunable {
-            p.mask = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in k += 1; return k % 3 == 0 ? 0 : 1 })
+            p.mask = Tensor<Float>(shape: p.shape, scalars: (0..<p.value.count).map { _ in k += 1; return k % 3 == 0 ? 0 : 1 })
         }
         net.applyMasks()
         var rng = Philox(seed: 11)
         let batch = 8
-        let x = Tensor(shape: [batch, 3, 32, 32], scalars: (0..<(batch * 3 * 32 * 32)).map { _ in Float(rng.normal()) })
+        let x = Tensor<Float>(shape: [batch, 3, 32, 32], scalars: (0..<(batch * 3 * 32 * 32)).map { _ in Float(rng.normal()) })
         let y = (0..<batch).map { $0 % 10 }
         let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
         net.zeroGradients()

@@ -2,20 +2,32 @@ import NeuralNet
 import Tensor
 import Testing
 
-/// The float64 pass: a case checked by hand, finite differences in Double through every layer
-/// type, agreement with the float32 pass on the zoo, and that it leaves the network alone.
-/// (Against the PyTorch fixtures: `Float64GoldenTests` in PruningTests, where the Double losses live.)
-@Suite struct Float64PassTests {
+/// The same network run in Double (`Network.converted(to: Double.self)`): a case checked by hand,
+/// finite differences in Double through every layer type, agreement with the float32 network on
+/// the zoo, and that converting leaves the network alone. (Against the PyTorch fixtures:
+/// `Float64GoldenTests` in PruningTests.)
+@Suite struct DoublePrecisionTests {
     /// L = ½ Σ z² over the logits: ∂L/∂z = z.
     static func halfSquares(_ z: [Double]) -> Double { z.reduce(0) { $0 + $1 * $1 } / 2 }
 
-    static func tinyNetwork() throws -> Network {
-        let fc1 = Linear(inFeatures: 3, outFeatures: 2), fc2 = Linear(inFeatures: 2, outFeatures: 2)
-        fc1.weight.value = Tensor(shape: [2, 3], scalars: [1, -2, 0.5, 0.25, 1, -1])
-        fc1.bias?.value = Tensor(shape: [2], scalars: [0.5, -0.25])
-        fc2.weight.value = Tensor(shape: [2, 2], scalars: [1, 2, -1, 0.5])
-        fc2.bias?.value = Tensor(shape: [2], scalars: [0, 1])
-        return try Network(architecture: "tiny", inputShape: [3], classes: 2, body: Sequential([fc1, ReLU(), fc2]))
+    /// Logits and prunable-weight gradients of `network` run in Double, for the loss whose
+    /// gradient with respect to the logits `lossGradient` gives.
+    static func gradients(_ network: Network<Float>, inputs: Tensor<Float>, mode: ForwardMode = .train,
+                          lossGradient: ([Double]) -> [Double]) -> (logits: [Double], weightGradients: [[Double]]) {
+        let net = network.converted(to: Double.self)
+        net.zeroGradients()
+        let z = net.forward(inputs.converted(to: Double.self), mode: mode)
+        net.backward(Tensor(shape: z.shape, scalars: lossGradient(z.scalars)))
+        return (z.scalars, net.prunable.map(\.parameter.grad.scalars))
+    }
+
+    static func tinyNetwork() throws -> Network<Float> {
+        let fc1 = Linear<Float>(inFeatures: 3, outFeatures: 2), fc2 = Linear<Float>(inFeatures: 2, outFeatures: 2)
+        fc1.weight.value = Tensor<Float>(shape: [2, 3], scalars: [1, -2, 0.5, 0.25, 1, -1])
+        fc1.bias?.value = Tensor<Float>(shape: [2], scalars: [0.5, -0.25])
+        fc2.weight.value = Tensor<Float>(shape: [2, 2], scalars: [1, 2, -1, 0.5])
+        fc2.bias?.value = Tensor<Float>(shape: [2], scalars: [0, 1])
+        return try Network(architecture: "tiny", inputShape: [3], classes: 2, body: Sequential<Float>([fc1, ReLU<Float>(), fc2]))
     }
 
     /// x = [[1, 0.5, −0.5], [2, −1, 0.25]]: pre-activations [[0.25, 1], [4.625, −1]] (unit 2 dead on
@@ -23,9 +35,8 @@ import Testing
     /// ∂L/∂W2 = zᵀh, ∂L/∂W1 = ((z W2) ⊙ [pre > 0])ᵀ x, worked out below.
     @Test func twoLayerLinearByHand() throws {
         let net = try Self.tinyNetwork()
-        let x = Tensor(shape: [2, 3], scalars: [1, 0.5, -0.5, 2, -1, 0.25])
-        let pass = try Float64Pass(net)
-        let r = pass.gradients(inputs: x) { $0 }
+        let x = Tensor<Float>(shape: [2, 3], scalars: [1, 0.5, -0.5, 2, -1, 0.25])
+        let r = Self.gradients(net, inputs: x) { $0 }
         #expect(r.logits == [2.25, 1.25, 4.625, -3.625])
         #expect(Self.halfSquares(r.logits) == 20.578125)
         #expect(r.weightGradients[0] == [17.5, -7.75, 1.5625, 5.125, 2.5625, -2.5625])
@@ -37,9 +48,9 @@ import Testing
             for i in 0..<p.value.count {
                 let saved = p.value
                 p.value[flat: i] = saved[flat: i] + h
-                let up = Self.halfSquares(try Float64Pass(net).gradients(inputs: x) { $0 }.logits)
+                let up = Self.halfSquares(Self.gradients(net, inputs: x) { $0 }.logits)
                 p.value[flat: i] = saved[flat: i] - h
-                let down = Self.halfSquares(try Float64Pass(net).gradients(inputs: x) { $0 }.logits)
+                let down = Self.halfSquares(Self.gradients(net, inputs: x) { $0 }.logits)
                 p.value = saved
                 let numeric = (up - down) / (2 * Double(h))
                 #expect(abs(numeric - r.weightGradients[k][i]) <= 1e-8 * max(1, abs(numeric)), "weight \(k)[\(i)]")
@@ -48,14 +59,14 @@ import Testing
     }
 
     /// Every layer type, with parameters on a grid of 2⁻¹⁰ so that perturbations of 2⁻¹⁸ are exact.
-    static func mixedNetwork() throws -> Network {
-        let body = Sequential([
-            Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1),
-            BatchNorm2d(channels: 4), ReLU(), MaxPool2d(kernelSize: 2),
-            BasicBlock(inChannels: 4, outChannels: 6, stride: 1),
-            BasicBlock(inChannels: 6, outChannels: 6, stride: 1),
-            Conv2d(inChannels: 6, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, bias: false),
-            AvgPool2d(kernelSize: 2), GlobalAvgPool(), Flatten(), Linear(inFeatures: 6, outFeatures: 3),
+    static func mixedNetwork() throws -> Network<Float> {
+        let body = Sequential<Float>([
+            Conv2d<Float>(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1),
+            BatchNorm2d<Float>(channels: 4), ReLU<Float>(), MaxPool2d<Float>(kernelSize: 2),
+            BasicBlock<Float>(inChannels: 4, outChannels: 6, stride: 1),
+            BasicBlock<Float>(inChannels: 6, outChannels: 6, stride: 1),
+            Conv2d<Float>(inChannels: 6, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, bias: false),
+            AvgPool2d<Float>(kernelSize: 2), GlobalAvgPool<Float>(), Flatten<Float>(), Linear<Float>(inFeatures: 6, outFeatures: 3),
         ])
         let net = try Network(architecture: "mixed", inputShape: [2, 8, 8], classes: 3, body: body)
         var g = Philox(seed: 21)
@@ -66,20 +77,20 @@ import Testing
             case .normScale: (1, 0.3)
             case .bias, .normShift: (0, 0.2)
             }
-            p.value = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in grid(center + spread * g.normal()) })
+            p.value = Tensor<Float>(shape: p.shape, scalars: (0..<p.value.count).map { _ in grid(center + spread * g.normal()) })
         }
         // running statistics for eval mode (variances ≥ 0.5)
         for (name, b) in net.namedBuffers {
-            b.value = Tensor(shape: b.value.shape, scalars: (0..<b.value.count).map { _ in
+            b.value = Tensor<Float>(shape: b.value.shape, scalars: (0..<b.value.count).map { _ in
                 grid(name.hasSuffix("running_var") ? 0.5 + abs(g.normal()) : 0.3 * g.normal())
             })
         }
         return net
     }
 
-    static func input(_ shape: [Int], seed: UInt64) -> Tensor {
+    static func input(_ shape: [Int], seed: UInt64) -> Tensor<Float> {
         var g = Philox(seed: seed)
-        return Tensor(shape: shape, scalars: (0..<Tensor.count(of: shape)).map { _ in Float(g.normal()) })
+        return Tensor<Float>(shape: shape, scalars: (0..<TensorShape.count(of: shape)).map { _ in Float(g.normal()) })
     }
 
     @Test(arguments: [ForwardMode.train, .eval])
@@ -90,7 +101,7 @@ import Testing
         let r = (0..<(3 * 3)).map { _ in weights.normal() }
         // L = Σ r ⊙ z + ½ Σ z²: smooth, with ∂L/∂z = r + z
         func loss(_ z: [Double]) -> Double { zip(r, z).reduce(0) { $0 + $1.0 * $1.1 + $1.1 * $1.1 / 2 } }
-        let analytic = try Float64Pass(net).gradients(inputs: x, mode: mode) { z in zip(r, z).map { $0 + $1 } }
+        let analytic = Self.gradients(net, inputs: x, mode: mode) { z in zip(r, z).map { $0 + $1 } }
         let h: Float = 1.0 / 262_144   // small enough that no ReLU or max-pool switches
         var g = Philox(seed: 3)
         for (k, (name, p)) in net.prunable.enumerated() {
@@ -99,9 +110,9 @@ import Testing
                 let i = g.below(p.value.count)
                 let saved = p.value
                 p.value[flat: i] = saved[flat: i] + h
-                let up = loss(try Float64Pass(net).gradients(inputs: x, mode: mode) { $0 }.logits)
+                let up = loss(Self.gradients(net, inputs: x, mode: mode) { $0 }.logits)
                 p.value[flat: i] = saved[flat: i] - h
-                let down = loss(try Float64Pass(net).gradients(inputs: x, mode: mode) { $0 }.logits)
+                let down = loss(Self.gradients(net, inputs: x, mode: mode) { $0 }.logits)
                 p.value = saved
                 let numeric = (up - down) / (2 * Double(h))
                 num += (numeric - analytic.weightGradients[k][i]) * (numeric - analytic.weightGradients[k][i])
@@ -118,7 +129,7 @@ import Testing
     func agreesWithTheFloat32Pass(model: String, input: [Int], width: Double) throws {
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, width: width, seed: 4))
         let x = Self.input([6] + input, seed: 8)
-        let double = try Float64Pass(net).gradients(inputs: x) { $0 }
+        let double = Self.gradients(net, inputs: x) { $0 }
         let work = net.copy()
         work.zeroGradients()
         let z = work.forward(x, mode: .train)
@@ -137,10 +148,10 @@ import Testing
     @Test func leavesTheNetworkUnchanged() throws {
         let net = try Self.mixedNetwork()
         let before = net.state
-        for (_, p) in net.namedParameters { p.grad = Tensor(repeating: 7, shape: p.shape) }
-        _ = try Float64Pass(net).gradients(inputs: Self.input([2, 2, 8, 8], seed: 1)) { $0 }
+        for (_, p) in net.namedParameters { p.grad = Tensor<Float>(repeating: 7, shape: p.shape) }
+        _ = Self.gradients(net, inputs: Self.input([2, 2, 8, 8], seed: 1)) { $0 }
         #expect(net.state.map(\.value) == before.map(\.value))
-        #expect(net.namedParameters.allSatisfy { $0.parameter.grad == Tensor(repeating: 7, shape: $0.parameter.shape) })
+        #expect(net.namedParameters.allSatisfy { $0.parameter.grad == Tensor<Float>(repeating: 7, shape: $0.parameter.shape) })
     }
 
     /// A weight whose mask bit is 0 counts as zero, as after `applyMasks`.
@@ -150,32 +161,37 @@ import Testing
         var g = Philox(seed: 2)
         for ((_, p), (_, q)) in zip(masked.prunable, zeroed.prunable) {
             let bits = (0..<p.value.count).map { _ in Float(g.below(3) == 0 ? 0 : 1) }
-            p.mask = Tensor(shape: p.shape, scalars: bits)
+            p.mask = Tensor<Float>(shape: p.shape, scalars: bits)
             q.mask = p.mask
             q.applyMask()
         }
         let x = Self.input([2, 2, 8, 8], seed: 3)
-        let a = try Float64Pass(masked).gradients(inputs: x) { $0 }
-        let b = try Float64Pass(zeroed).gradients(inputs: x) { $0 }
+        let a = Self.gradients(masked, inputs: x) { $0 }
+        let b = Self.gradients(zeroed, inputs: x) { $0 }
         #expect(a.logits == b.logits && a.weightGradients == b.weightGradients)
         #expect(masked.prunable.contains { $0.parameter.value != zeroed.parameter(named: $0.name)?.value })
     }
 
-    /// A layer the pass does not know.
-    final class Doubler: Layer {
-        func forward(_ x: Tensor, mode: ForwardMode) -> Tensor { x * 2 }
-        func backward(_ dy: Tensor) -> Tensor { dy * 2 }
-        func forwardR(_ rx: Tensor) -> Tensor { rx * 2 }
-        func backwardR(_ rdy: Tensor) -> Tensor { rdy * 2 }
+    /// A layer a user writes once, generic over the scalar, runs in both precisions.
+    final class Doubler<Scalar: TensorScalar>: Layer {
+        func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> { x * 2 }
+        func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> { dy * 2 }
+        func forwardR(_ rx: Tensor<Scalar>) -> Tensor<Scalar> { rx * 2 }
+        func backwardR(_ rdy: Tensor<Scalar>) -> Tensor<Scalar> { rdy * 2 }
         func outputShape(for input: [Int]) throws(ShapeError) -> [Int] { input }
-        func clone() -> any Layer { Doubler() }
+        func clone() -> any Layer<Scalar> { Doubler() }
+        func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { Doubler<Other>() }
     }
 
-    @Test func unsupportedLayersAreNamed() throws {
+    @Test func aNewLayerRunsInDoubleWithoutMoreCode() throws {
         let net = try Network(architecture: "custom", inputShape: [3], classes: 2,
-                              body: Sequential([Linear(inFeatures: 3, outFeatures: 2), Doubler()]))
-        #expect(!Float64Pass.supports(net))
-        #expect(throws: Float64Pass.UnsupportedLayer.self) { try Float64Pass(net) }
-        do { _ = try Float64Pass(net) } catch { #expect(error.message.contains("custom.1") && error.message.contains("Doubler")) }
+                              body: Sequential<Float>([Linear<Float>(inFeatures: 3, outFeatures: 2), Doubler()]))
+        let fc = try #require(net.parameter(named: "0.weight"))
+        fc.value = Tensor(shape: [2, 3], scalars: [1, 2, 3, -1, 0.5, 0.25])
+        let x = Tensor<Float>(shape: [1, 3], scalars: [1, 1, 4])
+        // z = 2 (W x + b), b = 0: [30, 1]; ∂(½Σz²)/∂W = 2 z xᵀ
+        let r = Self.gradients(net, inputs: x) { $0 }
+        #expect(r.logits == [30, 1])
+        #expect(r.weightGradients[0] == [60, 60, 240, 2, 2, 8])
     }
 }

@@ -1,0 +1,92 @@
+import COpenBLAS
+import Glibc
+
+/// A floating-point type the engine computes in: `Float` (training, the default) or `Double`
+/// (scores whose near-ties float32 cannot resolve, checks against float64 references).
+///
+/// Every layer is written once, generic over its scalar, as Swift for TensorFlow's layers are over
+/// `TensorFlowFloatingPoint`. What differs between the two types is only what the libraries
+/// spell differently: the BLAS product (`sgemm` / `dgemm`), `exp` (`expf` / `exp`), and the few SIMD
+/// operations `VectorOps` is built from. The last must be written per type: in generic code a SIMD
+/// type's operators are the element-by-element generic ones, even once specialized, while
+/// `SIMD16<Float>`'s own are single vector instructions (the difference was 5× on ReLU's backward).
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, CustomStringConvertible {
+    /// The SIMD vector `VectorOps` works in (16 lanes).
+    associatedtype Vector: SIMD where Vector.Scalar == Self
+    /// C = alpha · op(A) · op(B) + beta · C by OpenBLAS on the calling thread, row-major (k ≥ 1, m, n ≥ 1).
+    static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                         _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+                         beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// eˣ by the C library in this precision.
+    static func exponential(_ x: Self) -> Self
+    /// The name users see ("float32", "float64").
+    static var precisionName: String { get }
+
+    /// a + b, a − b, a ⊙ b lane by lane.
+    static func add(_ a: Vector, _ b: Vector) -> Vector
+    static func subtract(_ a: Vector, _ b: Vector) -> Vector
+    static func multiply(_ a: Vector, _ b: Vector) -> Vector
+    /// The sum of the lanes (the standard library's order, so results are reproducible).
+    static func laneSum(_ v: Vector) -> Self
+    /// v where gate > 0, else 0 (a NaN gate gives 0).
+    static func select(_ v: Vector, wherePositive gate: Vector) -> Vector
+    /// v where mask ≠ 0, else 0.
+    static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector
+}
+
+extension Float: TensorScalar {
+    public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable
+    public static func exponential(_ x: Float) -> Float { expf(x) }
+
+    public static var precisionName: String { "float32" }
+    public typealias Vector = SIMD16<Float>
+    @inlinable public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
+    @inlinable public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
+    @inlinable public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable public static func laneSum(_ v: Vector) -> Float { v.sum() }
+    @inlinable public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
+        Vector().replacing(with: v, where: gate .> Vector())
+    }
+    @inlinable public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
+        v.replacing(with: Vector(), where: mask .== Vector())
+    }
+}
+
+extension Double: TensorScalar {
+    public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                                _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+                                beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable
+    public static func exponential(_ x: Double) -> Double { exp(x) }
+
+    public static var precisionName: String { "float64" }
+    public typealias Vector = SIMD16<Double>
+    @inlinable public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
+    @inlinable public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
+    @inlinable public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable public static func laneSum(_ v: Vector) -> Double { v.sum() }
+    @inlinable public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
+        Vector().replacing(with: v, where: gate .> Vector())
+    }
+    @inlinable public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
+        v.replacing(with: Vector(), where: mask .== Vector())
+    }
+}
+
+/// Shape arithmetic shared by tensors of every scalar type.
+public enum TensorShape {
+    /// Number of elements a shape holds.
+    @inlinable
+    public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+}
