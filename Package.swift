@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "NotebookTests", dependencies: ["JSON", "Notebook", "Support", "TestSupport"]),
         .testTarget(name: "SessionTests", dependencies: ["Notebook", "PruneScript", "Session", "Support", "TestSupport"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "Tensor", "TestSupport"],
-                    exclude: ["Fixtures"]),
+                    exclude: ["Fixtures", "EngineScripts"]),
     ]
 )

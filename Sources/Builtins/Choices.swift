@@ -35,3 +35,22 @@ enum ValueScaleChoice: String, CaseIterable {
     case linear, log
     case logPlain = "log-plain"
 }
+
+/// `normalize(by:)`: what a group of scores is divided by.
+enum NormalizeStatistic: String, CaseIterable {
+    case sum, mean, max, l2
+
+    func statistic(of v: [Double]) -> Double {
+        switch self {
+        case .sum: return v.reduce(0, +)
+        case .mean: return v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count)
+        case .max: return v.map { Swift.abs($0) }.max() ?? 0
+        case .l2: return v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+    }
+}
+
+/// `normalize(per:)`: each tensor on its own, or all scores together.
+enum NormalizeGroup: String, CaseIterable {
+    case layer, all
+}

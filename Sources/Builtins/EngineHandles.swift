@@ -22,7 +22,8 @@ package final class ModelHandle: ScriptHandle {
         "<model \(name) \(network.inputShape.map(String.init).joined(separator: "×")) → \(network.classes): "
             + "\(grouped(network.parameterCount)) parameters, \(grouped(network.prunableCount)) prunable>"
     }
-    package var fieldNames: [String] { ["name", "params", "prunable", "input", "classes"] }
+    /// The summary fields, then every parameter and buffer by its state_dict name (`net["fc1.weight"]`).
+    package var fieldNames: [String] { ["name", "params", "prunable", "input", "classes"] + network.state.map(\.name) }
     package func field(_ name: String) throws -> Value? {
         switch name {
         case "name": return .string(self.name)
@@ -30,7 +31,46 @@ package final class ModelHandle: ScriptHandle {
         case "prunable": return .number(Double(network.prunableCount))
         case "input": return .list(ListStorage(network.inputShape.map { .number(Double($0)) }))
         case "classes": return .number(Double(network.classes))
-        default: return nil
+        default:
+            // a copy: changing it changes nothing until it is written back with set_weight or net[...] = t
+            return network.state.first { $0.name == name }.map { .handle(TensorHandle($0.value, name: $0.name)) }
+        }
+    }
+
+    /// `net["fc1.weight"] = t`: a tensor (or a list of numbers, or one number for every element) of
+    /// the same shape; a masked weight keeps its pruned entries zero.
+    package func setField(_ name: String, to value: Value) throws {
+        let target: (shape: [Int], set: (Tensor<Float>) -> Void)
+        if let p = network.parameter(named: name) {
+            target = (p.shape, { p.value = $0; p.applyMask() })
+        } else if let b = network.namedBuffers.first(where: { $0.name == name })?.buffer {
+            target = (b.value.shape, { b.value = $0 })
+        } else if fieldNames.prefix(5).contains(name) {
+            throw ScriptError(.type, "'\(name)' of a model cannot be set")
+        } else {
+            throw ScriptError(.key, "\(self.name) has no parameter or buffer '\(name)'",
+                              hint: Suggest.hint(for: name, in: network.state.map(\.name)))
+        }
+        let count = TensorShape.count(of: target.shape)
+        let shapeText = TensorHandle.shapeText(target.shape)
+        switch value {
+        case .handle(let t as TensorHandle):
+            guard t.tensor.shape == target.shape || (t.tensor.count == count && t.tensor.rank == 1) else {
+                throw ScriptError(.value, "\(name) is \(shapeText), the tensor is \(TensorHandle.shapeText(t.tensor.shape))")
+            }
+            target.set(t.tensor.reshaped(target.shape))
+        case .number(let x):
+            target.set(Tensor(repeating: Float(x), shape: target.shape))
+        case .list(let l):
+            guard l.items.count == count else {
+                throw ScriptError(.value, "\(name) is \(shapeText) (\(count) values), the list has \(l.items.count)")
+            }
+            target.set(Tensor(shape: target.shape, scalars: try l.items.map { v in
+                guard case .number(let x) = v else { throw ScriptError(.type, "\(name): expected numbers, got \(v.typeName)") }
+                return Float(x)
+            }))
+        default:
+            throw ScriptError(.type, "\(name): expected a tensor, a list of numbers or a number, got \(value.typeName)")
         }
     }
 }
@@ -190,15 +230,7 @@ extension ScoresHandle {
     /// Score arithmetic, elementwise in Double: `a + b`, `a * b`, `2 * a`, `a / a.total`, `a ** 2`,
     /// `-a`: a criterion written in the language (rank it with `prune(net, scores: …)`).
     package func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value? {
-        let f: (Double, Double) -> Double
-        switch op {
-        case .add: f = (+)
-        case .subtract: f = (-)
-        case .multiply: f = (*)
-        case .divide: f = (/)
-        case .power: f = { Foundation.pow($0, $1) }
-        default: return nil
-        }
+        guard let f = TensorHandle.arithmetic(op) else { return nil }
         let mine = scores.names.indices.map { scores.doubles(entry: $0) }
         let theirs: [[Double]]
         let otherName: String
@@ -225,6 +257,14 @@ extension ScoresHandle {
     package func apply(_ op: UnaryOp) throws -> Value? {
         guard op == .negate else { return nil }
         return .handle(ScoresHandle(scores.negated(), method: "-\(method)"))
+    }
+
+    /// `abs(s)`, `log(s)`, `sqrt(s)`… elementwise in Double.
+    package func map(_ function: String, _ f: (Double) -> Double) throws -> Value? {
+        let results = zip(scores.shapes, scores.names.indices).map { shape, i in
+            Tensor<Double>(shape: shape, scalars: scores.doubles(entry: i).map(f))
+        }
+        return .handle(ScoresHandle(ScoreSet(names: scores.names, scores: results), method: "\(function)(\(method))"))
     }
 }
 

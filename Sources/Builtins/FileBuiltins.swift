@@ -11,7 +11,7 @@ import Tensor
 extension BuiltinRegistry {
     mutating func registerFiles(settings: EngineSettings) {
         register("save", positional: [Param("value"), Param("path", .string)],
-                 doc: "Save a mask, scores or model (.safetensors), a table, list or record (.csv or .json) or a figure (.svg).") { args in
+                 doc: "Save a mask, scores, model or tensor (.safetensors), a table, list or record (.csv or .json) or a figure (.svg).") { args in
             let path = try args.string("path")
             let ext = (path as NSString).pathExtension.lowercased()
             func need(_ wanted: String, _ what: String) throws {
@@ -30,6 +30,9 @@ extension BuiltinRegistry {
                 case .handle(let n as ModelHandle):
                     try need("safetensors", "model")
                     try SafetensorsWriter.write(n.network.stateItems(), metadata: ["architecture": n.network.architecture], to: path)
+                case .handle(let t as TensorHandle):
+                    try need("safetensors", "tensor")
+                    try SafetensorsWriter.write([.f32(t.name, t.tensor)], to: path)
                 case .handle(let f as FigureHandle):
                     try need("svg", "figure")
                     try AtomicFile.write(f.svg, to: path, createFolders: true)

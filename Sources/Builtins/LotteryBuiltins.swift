@@ -22,21 +22,16 @@ extension BuiltinRegistry {
                           unit: "fraction of the remaining weights removed per round"),
                     Param("rewind", .integer, default: .number(0), range: .atLeast(0), unit: "iteration k to rewind to (0 = initialization)"),
                     Param("scope", PruningScope.self, default: .global),
-                    Param("ignore", .list, default: .null, defaultText: "[]", doc: "prunable tensors kept dense, e.g. [\"fc3.weight\"]"),
-                 ] + Self.recipeParams,
+                 ] + Self.methodParams(defaultSteps: "1").filter { ["layers", "ignore"].contains($0.name) } + Self.recipeParams,
                  doc: "Iterative magnitude pruning with rewinding: train, prune a fraction of the survivors, rewind to step k, repeat. "
                     + "Returns {rounds: table, masks, nets, rewind}.",
                  reference: Self.lotteryReference, resultFields: ["rounds", "masks", "nets", "rewind", "interrupted"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let (data, train) = try Self.trainingData(args)
             try Self.checkFits(model.network, data, args)
-            var ignore: [String] = []
-            if args.has("ignore") {
-                ignore = try args.list("ignore").items.map { v in
-                    guard case .string(let s) = v else { throw args.error(.type, "ignore must list tensor names (strings)", argument: "ignore") }
-                    return s
-                }
-            }
+            // layers: / ignore: as on every method (names or patterns); IMP keeps the rest dense
+            let selected = try Self.tensorSelection(args, network: model.network)
+            let ignore = selected.map { s in model.network.prunable.map(\.name).filter { !s.contains($0) } } ?? []
             let options = IMP.Options(rounds: try args.int("rounds"), fraction: try args.number("fraction"),
                                       rewindStep: try args.int("rewind"),
                                       scope: try args.choice("scope", as: PruningScope.self),

@@ -60,6 +60,16 @@ extension BuiltinRegistry {
             return .null
         }
 
+        register("set_weight", positional: [Param("net", .handle("model")), Param("name", .string),
+                                             Param("value", .oneOf([.handle("tensor"), .list, .number]))],
+                 doc: "Write one parameter or buffer by state_dict name, in place: set_weight(net, \"fc1.weight\", t) is net[\"fc1.weight\"] = t. A masked weight keeps its pruned entries zero.") { args in
+            let model = try args.handle("net", as: ModelHandle.self)
+            do { try model.setField(try args.string("name"), to: args["value"]) } catch let e as ScriptError {
+                throw args.error(e.kind, e.message, argument: e.kind == .key ? "name" : "value", hint: e.hint)
+            }
+            return .null
+        }
+
         register("params", positional: [Param("net", .handle("model"))],
                  doc: "A table of the network's parameters: name, shape, count, prunable.") { args in
             let net = try args.handle("net", as: ModelHandle.self).network

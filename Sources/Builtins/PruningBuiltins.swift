@@ -27,6 +27,9 @@ extension BuiltinRegistry {
             Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "order of the pruning batches, and the random method's draw"),
             Param("precision", ScorePrecision.self, default: .auto,
                   doc: "float32 or float64 gradient scores (float64 decides near-ties float32 cannot, at 2–4× the cost); auto: double for force and iter_snip on networks with BatchNorm, single otherwise"),
+            Param("layers", .list, default: .null, defaultText: "every prunable tensor",
+                  doc: "prune only these tensors (names or patterns: [\"conv*\", \"fc1.weight\"]; \"fc1\" means fc1.weight); the amount counts their weights"),
+            Param("ignore", .list, default: .null, defaultText: "[]", doc: "prunable tensors kept dense (names or patterns)"),
         ]
     }
 
@@ -46,6 +49,38 @@ extension BuiltinRegistry {
                               ties: try option("ties", TieRule.exact),
                               seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
                               precision: try option("precision", ScorePrecision.auto))
+    }
+
+    /// The prunable tensors `layers:` and `ignore:` leave to prune (nil: all of them).
+    static func tensorSelection(_ args: Arguments, network: Network<Float>) throws -> Set<String>? {
+        let names = network.prunable.map(\.name)
+        func patterns(_ option: String) throws -> [String] {
+            try args.list(option).items.map { v in
+                guard case .string(let s) = v else {
+                    throw args.error(.type, "\(option) must list tensor names or patterns (strings), got \(v.typeName)", argument: option)
+                }
+                return s
+            }
+        }
+        func matching(_ option: String) throws -> Set<String> {
+            var out = Set<String>()
+            for p in try patterns(option) {
+                let hits = names.filter { TensorPattern.matches(p, $0) }
+                guard !hits.isEmpty else {
+                    throw args.error(.value, "\(option): '\(p)' matches no prunable tensor of \(network.architecture) (prunable: \(names.joined(separator: ", ")))",
+                                     argument: option, hint: Suggest.hint(for: p, in: names))
+                }
+                out.formUnion(hits)
+            }
+            return out
+        }
+        guard args.has("layers") || args.has("ignore") else { return nil }
+        var selected = args.has("layers") ? try matching("layers") : Set(names)
+        if args.has("ignore") { selected.subtract(try matching("ignore")) }
+        guard !selected.isEmpty else {
+            throw args.error(.value, "layers: and ignore: leave no tensor to prune", argument: args.has("ignore") ? "ignore" : "layers")
+        }
+        return selected.count == names.count ? nil : selected
     }
 
     /// One of sparsity / density (keep) / compression; aliases are echoed back resolved.
@@ -95,7 +130,8 @@ extension BuiltinRegistry {
 
     static func runPrune(_ args: Arguments, method: PruningMethod, settings: EngineSettings) throws -> Value {
         let model = try args.handle("net", as: ModelHandle.self)
-        let options = try pruningOptions(args)
+        var options = try pruningOptions(args)
+        options.tensors = try tensorSelection(args, network: model.network)
         let data = try source(args, net: model.network, method: method, seed: options.seed)
         let amount = try amount(args)
         let steps = options.steps ?? method.defaultSteps
@@ -149,8 +185,9 @@ extension BuiltinRegistry {
         }
         let density = try amount(args).density()
         let options = try pruningOptions(args)
-        let k = DensitySchedule.keptCount(total: scores.scores.total, density: density)
-        let mask = Selection.keepTop(scores.scores, k: k, ties: options.ties, scope: options.scope)
+        let tensors = try tensorSelection(args, network: model.network)
+        let k = DensitySchedule.keptCount(total: Selection.rankedCount(scores.scores.maskTemplate(), among: tensors), density: density)
+        let mask = Selection.keepTop(scores.scores, k: k, ties: options.ties, scope: options.scope, among: tensors)
         let handle = MaskHandle(mask, network: model.network, method: scores.method)
         args.context.note("\(scores.method): \(formatPercent(mask.sparsity) ?? "") sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept")
         return .handle(handle)
@@ -230,9 +267,39 @@ extension BuiltinRegistry {
         }
 
         register("overlap", positional: [Param("a", .handle("mask")), Param("b", .handle("mask"))],
-                 doc: "Intersection over union of two masks' kept weights (1 = identical).") { args in
+                 named: [Param("per_layer", .bool, default: .bool(false), doc: "a table with one row per prunable tensor instead of one number")],
+                 doc: "Intersection over union of two masks' kept weights (1 = identical); per_layer: a table of layer, kept_a, kept_b, both, iou.") { args in
             let a = try args.handle("a", as: MaskHandle.self), b = try args.handle("b", as: MaskHandle.self)
-            return .number(try a.mask.overlap(b.mask))
+            let iou = try a.mask.overlap(b.mask)
+            guard try args.bool("per_layer") else { return .number(iou) }
+            return .table(TableStorage(rows: zip(a.mask.entries, b.mask.entries).map { x, y in
+                let both = zip(x.bits, y.bits).reduce(0) { $0 + Int($1.0 & $1.1) }
+                let either = zip(x.bits, y.bits).reduce(0) { $0 + Int($1.0 | $1.1) }
+                return RecordStorage([("layer", .string(x.name)), ("kept_a", .number(Double(x.kept))), ("kept_b", .number(Double(y.kept))),
+                                      ("both", .number(Double(both))), ("iou", .number(either == 0 ? 1 : Double(both) / Double(either)))])
+            }))
+        }
+
+        register("normalize", positional: [Param("scores", .handle("scores"))],
+                 named: [Param("by", NormalizeStatistic.self, default: .sum, doc: "what each group of scores is divided by"),
+                         Param("per", NormalizeGroup.self, default: .layer, doc: "layer: each tensor by its own statistic; all: every score by one")],
+                 doc: "Scores divided by their sum, mean, max or L2 norm, per layer or over all: a criterion that ranks layers on an equal footing (normalize(s) * 1 is each layer's share).") { args in
+            let s = try args.handle("scores", as: ScoresHandle.self)
+            let by = try args.choice("by", as: NormalizeStatistic.self)
+            let groups: [[Int]] = try args.choice("per", as: NormalizeGroup.self) == .layer
+                ? s.scores.names.indices.map { [$0] } : [Array(s.scores.names.indices)]
+            var values = s.scores.names.indices.map { s.scores.doubles(entry: $0) }
+            for g in groups {
+                let all = g.flatMap { values[$0] }
+                let d = by.statistic(of: all)
+                guard d != 0, d.isFinite else {
+                    let what = groups.count == 1 ? "the scores" : s.scores.names[g[0]]
+                    throw args.error(.value, "cannot normalize \(what): its \(by.rawValue) is \(formatSignificant(d))", argument: "scores")
+                }
+                for i in g { values[i] = values[i].map { $0 / d } }
+            }
+            let out = ScoreSet(names: s.scores.names, scores: zip(s.scores.shapes, values).map { Tensor<Double>(shape: $0, scalars: $1) })
+            return .handle(ScoresHandle(out, method: "normalize(\(s.method))"))
         }
     }
 

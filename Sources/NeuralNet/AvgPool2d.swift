@@ -89,4 +89,7 @@ public final class AvgPool2d<Scalar: TensorScalar>: Layer {
     public func clone() -> any Layer<Scalar> { AvgPool2d(kernelSize: kernelSize, stride: stride) }
 
     public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { AvgPool2d<Other>(kernelSize: kernelSize, stride: stride) }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "avgpool2d(\(kernelSize)\(stride == kernelSize ? "" : ", stride: \(stride)"))" }
 }

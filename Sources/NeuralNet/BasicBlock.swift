@@ -115,4 +115,7 @@ public final class BasicBlock<Scalar: TensorScalar>: Layer {
         _ = shortcut.visitLeaves(inputShape: inputShape, visit)
         return shape
     }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "basic_block(\(conv1.inChannels), \(conv1.outChannels), stride: \(conv1.stride))" }
 }

@@ -321,4 +321,7 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
         self.eps = eps
         self.momentum = momentum
     }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "batchnorm2d(\(channels))" }
 }

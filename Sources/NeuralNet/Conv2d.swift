@@ -175,4 +175,8 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
         propagatesGradient = false
         return false
     }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "conv2d(\(inChannels), \(outChannels), \(kernelSize)" + (stride == 1 ? "" : ", stride: \(stride)")
+        + (padding == 0 ? "" : ", padding: \(padding)") + (bias == nil ? ", bias: false" : "") + ")" }
 }

@@ -39,4 +39,7 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
 
     /// The values pass unchanged: the next layer may skip its input gradient.
     public func skipInputGradient() -> Bool { true }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "flatten()" }
 }

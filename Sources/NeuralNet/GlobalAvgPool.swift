@@ -63,4 +63,7 @@ public final class GlobalAvgPool<Scalar: TensorScalar>: Layer {
     public func clone() -> any Layer<Scalar> { GlobalAvgPool() }
 
     public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { GlobalAvgPool<Other>() }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "global_avgpool()" }
 }

@@ -17,7 +17,7 @@ public enum ForwardMode: Sendable {
 /// Layers whose loops do the work mark those methods `@_specialize` for `Float` and `Double`:
 /// a call through `any Layer` reaches the generic entry point, which then jumps to the
 /// specialized body instead of running the loops through protocol witnesses (100× slower).
-public protocol Layer<Scalar>: AnyObject {
+public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
     associatedtype Scalar: TensorScalar
 
     func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar>

@@ -168,4 +168,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         propagatesGradient = false
         return false
     }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "linear(\(inFeatures), \(outFeatures)\(bias == nil ? ", bias: false" : ""))" }
 }

@@ -148,4 +148,7 @@ public final class MaxPool2d<Scalar: TensorScalar>: Layer {
     public func clone() -> any Layer<Scalar> { MaxPool2d(kernelSize: kernelSize, stride: stride) }
 
     public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { MaxPool2d<Other>(kernelSize: kernelSize, stride: stride) }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "maxpool2d(\(kernelSize)\(stride == kernelSize ? "" : ", stride: \(stride)"))" }
 }

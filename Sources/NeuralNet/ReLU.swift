@@ -72,4 +72,7 @@ public final class ReLU<Scalar: TensorScalar>: Layer {
     public func clone() -> any Layer<Scalar> { ReLU() }
 
     public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { ReLU<Other>() }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "relu()" }
 }

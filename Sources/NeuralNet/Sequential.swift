@@ -86,4 +86,7 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         for (_, layer) in children where !layer.skipInputGradient() { return false }
         return true
     }
+
+    /// How the layer is written in PruneScript.
+    public var description: String { "sequential(" + children.map { "\($0.name): \($0.layer)" }.joined(separator: ", ") + ")" }
 }

@@ -160,7 +160,17 @@ extension BuiltinRegistry {
 
     private mutating func registerMath() {
         func unaryMath(_ name: String, _ doc: String, _ f: @escaping (Double) -> Double) {
-            register(name, positional: [Param("x", .number)], doc: doc) { args in .number(f(try args.number("x"))) }
+            register(name, positional: [Param("x", .any, doc: "a number, or elementwise on a value holding numbers (scores, a tensor)")],
+                     doc: doc) { args in
+                switch args["x"] {
+                case .number(let x): return .number(f(x))
+                case .handle(let h):
+                    if let v = try h.map(name, f) { return v }
+                    fallthrough
+                default:
+                    throw args.error(.type, "argument 'x' of \(name): expected number, got \(args["x"].typeName)", argument: "x")
+                }
+            }
         }
         unaryMath("abs", "Absolute value.") { Swift.abs($0) }
         unaryMath("sqrt", "Square root (nan for negative numbers).") { $0.squareRoot() }

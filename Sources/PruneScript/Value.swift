@@ -22,6 +22,10 @@ public protocol ScriptHandle: AnyObject {
     func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value?
     /// `-self` (or `not self`) when the engine defines it; nil otherwise.
     func apply(_ op: UnaryOp) throws -> Value?
+    /// The elementwise-math hook: `abs(self)`, `sqrt(self)`, `log(self)`… (`name` is the function's)
+    /// applied to each of the handle's numbers, for a handle that holds numbers (score sets,
+    /// tensors); nil when it holds none, and the function reports its usual TypeError.
+    func map(_ name: String, _ f: (Double) -> Double) throws -> Value?
 }
 
 extension ScriptHandle {
@@ -33,6 +37,7 @@ extension ScriptHandle {
     public var displayItem: DisplayItem? { nil }
     public func apply(_ op: BinaryOp, _ other: Value, selfIsLeft: Bool) throws -> Value? { nil }
     public func apply(_ op: UnaryOp) throws -> Value? { nil }
+    public func map(_ name: String, _ f: (Double) -> Double) throws -> Value? { nil }
 }
 
 /// Something for the notebook to show besides text: the CLI turns these into outputs.

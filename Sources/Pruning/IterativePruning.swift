@@ -52,10 +52,12 @@ public enum IterativePruning {
         public var scope: PruningScope
         /// The arithmetic of the scores (`auto`: Double for FORCE and Iterative SNIP on BatchNorm networks).
         public var precision: ScorePrecision
+        /// The prunable tensors to prune (nil: all); the others stay dense (see `PruningOptions.tensors`).
+        public var tensors: Set<String>?
 
         public init(steps: Int, schedule: DensitySchedule = .exponential, batchesPerStep: Int = 1,
                     loss: Loss = .crossEntropy, ties: TieRule = .exact, scope: PruningScope = .global,
-                    precision: ScorePrecision = .auto) {
+                    precision: ScorePrecision = .auto, tensors: Set<String>? = nil) {
             self.steps = steps
             self.schedule = schedule
             self.batchesPerStep = batchesPerStep
@@ -63,6 +65,7 @@ public enum IterativePruning {
             self.ties = ties
             self.scope = scope
             self.precision = precision
+            self.tensors = tensors
         }
     }
 
@@ -122,14 +125,15 @@ public enum IterativePruning {
         var options = options
         options.precision = options.precision.resolved(for: method.pruningMethod, on: original)   // once, not per step
         var mask = Mask.dense(for: original)
-        let total = mask.total
+        let total = Selection.rankedCount(mask, among: options.tensors)
         var records: [PruningStep] = []
         for (t, d) in options.schedule.densities(final: density, steps: options.steps).enumerated() {
             if cancel?.isCancelled == true { throw Interruption("Interrupted at step \(t + 1) of \(options.steps)") }
             let scores = try stepScores(method, original: original, work: work, previous: mask, step: t + 1,
                                         data: data, options: options)
             let k = DensitySchedule.keptCount(total: total, density: d)
-            let next = Selection.keepTop(scores, k: k, previous: mask, ties: options.ties, scope: options.scope)
+            let next = Selection.keepTop(scores, k: k, previous: mask, ties: options.ties, scope: options.scope,
+                                         among: options.tensors)
             let record = PruningStep(
                 step: t + 1, density: d, kept: next.kept,
                 resurrected: zip(mask.flat, next.flat).reduce(0) { $0 + ($1.0 == 0 && $1.1 == 1 ? 1 : 0) },

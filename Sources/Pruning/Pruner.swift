@@ -17,10 +17,14 @@ public struct PruningOptions: Sendable {
     /// The arithmetic of gradient-based scores (snip, force, iter_snip, synflow); `auto` is Double
     /// for FORCE and Iterative SNIP on networks with BatchNorm, Float32 otherwise (`ScorePrecision`).
     public var precision: ScorePrecision
+    /// The prunable tensors to prune, by name (nil: all); the others stay dense, and the amount
+    /// counts the pruned tensors' weights only (as PyTorch's `global_unstructured` over the
+    /// parameters it is given).
+    public var tensors: Set<String>?
 
     public init(steps: Int? = nil, batchesPerStep: Int = 1, schedule: DensitySchedule = .exponential,
                 scope: PruningScope = .global, loss: Loss = .crossEntropy, ties: TieRule = .exact, seed: UInt64 = 0,
-                precision: ScorePrecision = .auto) {
+                precision: ScorePrecision = .auto, tensors: Set<String>? = nil) {
         self.steps = steps
         self.batchesPerStep = batchesPerStep
         self.schedule = schedule
@@ -29,6 +33,7 @@ public struct PruningOptions: Sendable {
         self.ties = ties
         self.seed = seed
         self.precision = precision
+        self.tensors = tensors
     }
 }
 
@@ -80,15 +85,16 @@ public enum Pruner {
             let steps = options.steps ?? method.defaultSteps
             let opts = IterativePruning.Options(steps: steps, schedule: options.schedule, batchesPerStep: options.batchesPerStep,
                                                 loss: options.loss, ties: options.ties, scope: options.scope,
-                                                precision: options.precision)
+                                                precision: options.precision, tensors: options.tensors)
             let (mask, records) = try IterativePruning.run(iterative, network: network, data: data ?? .list([]), density: density,
                                                            options: opts, cancel: cancel, onStep: onStep)
             return PruningResult(mask: mask, method: method, density: density, steps: records)
         }
         var s = try scores(network, method: method, data: data, options: options)
         if method == .grasp { s = s.negated() }
-        let k = DensitySchedule.keptCount(total: s.total, density: density)
-        let mask = Selection.keepTop(s, k: k, ties: options.ties, scope: options.scope)
+        let ranked = Selection.rankedCount(s.maskTemplate(), among: options.tensors)
+        let k = DensitySchedule.keptCount(total: ranked, density: density)
+        let mask = Selection.keepTop(s, k: k, ties: options.ties, scope: options.scope, among: options.tensors)
         return PruningResult(mask: mask, method: method, density: density, steps: [])
     }
 }

@@ -102,8 +102,16 @@ public struct ScoreSet: Sendable {
         }
     }
 
+    /// The entries at `indices`, in that order, in the same precision.
+    public func subset(_ indices: [Int]) -> ScoreSet {
+        switch values {
+        case .single(let t): return ScoreSet(names: indices.map { names[$0] }, scores: indices.map { t[$0] })
+        case .double(let t): return ScoreSet(names: indices.map { names[$0] }, scores: indices.map { t[$0] })
+        }
+    }
+
     /// An empty (all-kept) mask with these names and shapes.
-    func maskTemplate() -> Mask {
+    public func maskTemplate() -> Mask {
         Mask(entries: zip(names, shapes).map {
             Mask.Entry(name: $0.0, shape: $0.1, bits: [UInt8](repeating: 0, count: TensorShape.count(of: $0.1)))
         })

@@ -46,6 +46,26 @@ public enum Selection {
         }
     }
 
+    /// Keeps the k largest of the scores of the tensors named in `among` (nil: all); the other
+    /// tensors are kept whole. k counts weights of the ranked tensors only.
+    public static func keepTop(_ scores: ScoreSet, k: Int, previous: Mask? = nil, ties: TieRule = .exact,
+                               scope: PruningScope = .global, among names: Set<String>?) -> Mask {
+        guard let names else { return keepTop(scores, k: k, previous: previous, ties: ties, scope: scope) }
+        let ranked = scores.names.indices.filter { names.contains(scores.names[$0]) }
+        let kept = keepTop(scores.subset(ranked), k: k, previous: previous.map { p in Mask(entries: ranked.map { p.entries[$0] }) },
+                           ties: ties, scope: scope)
+        var out = scores.maskTemplate()
+        for i in out.entries.indices { out.entries[i].bits = [UInt8](repeating: 1, count: out.entries[i].count) }
+        for (j, i) in ranked.enumerated() { out.entries[i] = kept.entries[j] }
+        return out
+    }
+
+    /// Weights in the tensors named in `among` (nil: all).
+    public static func rankedCount(_ mask: Mask, among names: Set<String>?) -> Int {
+        guard let names else { return mask.total }
+        return mask.entries.filter { names.contains($0.name) }.reduce(0) { $0 + $1.count }
+    }
+
     /// The selection on flat arrays of Float or Double scores. O(N) on average: the k-th largest
     /// value by quickselect, then strict winners, then ties in rule order.
     public static func keepTop<Score: BinaryFloatingPoint>(flat scores: [Score], k: Int, previous: [UInt8]? = nil,

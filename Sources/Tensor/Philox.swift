@@ -111,6 +111,7 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case augmentation = 3
     case pruning = 4
     case user = 5
+    case dropout = 6
 
     /// A generator for this purpose under `seed`; `index` separates repeated uses
     /// (an epoch, a layer, a run) within the purpose.

@@ -181,6 +181,7 @@ import Testing
         func outputShape(for input: [Int]) throws(ShapeError) -> [Int] { input }
         func clone() -> any Layer<Scalar> { Doubler() }
         func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> { Doubler<Other>() }
+        var description: String { "doubler()" }
     }
 
     @Test func aNewLayerRunsInDoubleWithoutMoreCode() throws {

@@ -11,8 +11,16 @@ import Testing
             .appendingPathComponent("PruneScriptTests/Scripts").path
     }()
 
+    /// Scripts that use the engine's builtins (networks, scores, tensors): they run only through the CLI.
+    static let engineFolder: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("EngineScripts").path
+    }()
+
+    /// Paths of the language scripts, then of the engine scripts.
     static let files: [String] = {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".prune") }.sorted()
+        [folder, engineFolder].flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".prune") }.sorted().map { "\(dir)/\($0)" }
+        }
     }()
 
     /// `# expect:` texts and `# expect error:` specs, in file order.
@@ -39,7 +47,7 @@ import Testing
 
     @Test(arguments: files)
     func scriptThroughTheCLI(file: String) throws {
-        let text = try String(contentsOfFile: "\(Self.folder)/\(file)", encoding: .utf8)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
         let (expected, errors) = Self.expectations(text)
         let r = try CLI.run(["repl"], input: text, environment: ["HOME": CLI.temporaryFolder()])
         var out = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map { Self.trimTrailing(String($0)) }

@@ -97,6 +97,7 @@ import Testing
         s = try t.wait(for: "   ...:")
         #expect(s.contains("   ...:"), "\(s)")
         try t.type("print(i * 2)"); try t.press("Enter")
+        try t.wait(for: "print(i * 2)\n   ...:")   // the next continuation prompt, before typing on
         try t.type("}"); try t.press("Enter")
         s = try t.wait(for: "In [3]:")
         #expect(s.contains("In [2]: for i in range(3) {\n   ...: print(i * 2)\n   ...: }\n0\n2\n4\n"), "\(s)")
