@@ -3,8 +3,9 @@ import Tensor
 /// A residual connection: y = main(x) + shortcut(x), then an optional ReLU, the shortcut the
 /// identity when it has no layers. The block's children are the main branch's children followed
 /// by `shortcut`, so a basic block written as `Residual(main: [conv1, bn1, relu1, conv2, bn2],
-/// shortcut: [conv, bn], relu: true)` names its parameters as the zoo's `BasicBlock` does
-/// (`conv1.weight`, `shortcut.0.weight`) and computes the same values in the same order.
+/// shortcut: [conv, bn], relu: true)` names its parameters as the zoo's basic block does
+/// (`conv1.weight`, `shortcut.0.weight`) and computes the same values in the same order (the zoo's
+/// ResNets are made of `Residual.basicBlock`s).
 public final class Residual<Scalar: TensorScalar>: Layer {
     public let main: Sequential<Scalar>
     public let shortcut: Sequential<Scalar>
@@ -25,6 +26,25 @@ public final class Residual<Scalar: TensorScalar>: Layer {
         self.main = main
         self.shortcut = shortcut
         activation = relu ? ReLU() : nil
+    }
+
+    /// The residual block of CIFAR ResNets: relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)), 3×3
+    /// convolutions without bias; the shortcut is the identity, or a 1×1 strided conv + BN
+    /// (`shortcut.0`, `shortcut.1`) when the stride or the width changes.
+    public static func basicBlock(inChannels: Int, outChannels: Int, stride: Int) -> Residual {
+        let main = Sequential<Scalar>(named: [
+            ("conv1", Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false)),
+            ("bn1", BatchNorm2d(channels: outChannels)),
+            ("relu1", ReLU()),
+            ("conv2", Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false)),
+            ("bn2", BatchNorm2d(channels: outChannels)),
+        ])
+        let projection = stride != 1 || inChannels != outChannels
+        let shortcut = Sequential<Scalar>(projection ? [
+            Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, bias: false),
+            BatchNorm2d(channels: outChannels),
+        ] : [])
+        return Residual(checkedMain: main, shortcut: shortcut, relu: true)
     }
 
     /// Whether a ReLU follows the addition.

@@ -76,7 +76,7 @@ import Testing
                              shortcut: sequential(conv2d(4, 8, 1, stride: 2, bias: false), batchnorm2d(8)), relu: true)
             network(sequential(block, global_avgpool(), linear(8, 3)), input: [4, 6, 6], seed: 2)
             """)
-        let zooBody = Sequential<Float>([BasicBlock(inChannels: 4, outChannels: 8, stride: 2), GlobalAvgPool(), Linear(inFeatures: 8, outFeatures: 3)])
+        let zooBody = Sequential<Float>([Residual.basicBlock(inChannels: 4, outChannels: 8, stride: 2), GlobalAvgPool(), Linear(inFeatures: 8, outFeatures: 3)])
         let zoo = try Network(architecture: "block", inputShape: [4, 6, 6], classes: 3, body: zooBody)
         Initialization.kaimingNormal.apply(to: zoo, seed: 2)
         _ = zoo.body.skipInputGradient()

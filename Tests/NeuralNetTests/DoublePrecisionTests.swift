@@ -63,8 +63,8 @@ import Testing
         let body = Sequential<Float>([
             Conv2d<Float>(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1),
             BatchNorm2d<Float>(channels: 4), ReLU<Float>(), MaxPool2d<Float>(kernelSize: 2),
-            BasicBlock<Float>(inChannels: 4, outChannels: 6, stride: 1),
-            BasicBlock<Float>(inChannels: 6, outChannels: 6, stride: 1),
+            Residual<Float>.basicBlock(inChannels: 4, outChannels: 6, stride: 1),
+            Residual<Float>.basicBlock(inChannels: 6, outChannels: 6, stride: 1),
             Conv2d<Float>(inChannels: 6, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, bias: false),
             AvgPool2d<Float>(kernelSize: 2), GlobalAvgPool<Float>(), Flatten<Float>(), Linear<Float>(inFeatures: 6, outFeatures: 3),
         ])

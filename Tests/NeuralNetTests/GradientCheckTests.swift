@@ -164,9 +164,12 @@ import Testing
     @Test(arguments: [(4, 4, 1), (4, 6, 2)])
     func basicBlock(inChannels: Int, outChannels: Int, stride: Int) {
         var g = Philox(seed: 10)
-        let b = BasicBlock<Float>(inChannels: inChannels, outChannels: outChannels, stride: stride)
-        for conv in [b.conv1, b.conv2] { conv.weight.value = Self.random(conv.weight.shape, &g, scale: 0.3) }
-        for case let conv as Conv2d<Float> in b.shortcut.layers { conv.weight.value = Self.random(conv.weight.shape, &g, scale: 0.3) }
+        let b = Residual<Float>.basicBlock(inChannels: inChannels, outChannels: outChannels, stride: stride)
+        func randomize(_ l: any Layer<Float>) {
+            for (_, p) in l.parameters where p.role == .weight { p.value = Self.random(p.shape, &g, scale: 0.3) }
+            for (_, c) in l.children { randomize(c) }
+        }
+        randomize(b)
         // a BN shift moves a whole channel across ReLU kinks: the step must be small (2e-3 crosses one here)
         Self.expectSmall(Self.check(b, input: Self.random([3, inChannels, 5, 5], &g), step: 1e-3), 2e-2)
     }

@@ -28,7 +28,7 @@ import Testing
         let files = try Self.swiftFiles()
         #expect(files.contains { $0.path == "NeuralNet/BatchNorm2d.swift" })
         #expect(files.count > 50)
-        #expect(SourceScan.layerTypes(in: files).isSuperset(of: ["Conv2d", "Linear", "BatchNorm2d", "Sequential", "BasicBlock", "ReLU"]))
+        #expect(SourceScan.layerTypes(in: files).isSuperset(of: ["Conv2d", "Linear", "BatchNorm2d", "Sequential", "Residual", "ReLU"]))
     }
 
     @Test func noFloat64TypesOrPasses() throws {
