@@ -13,13 +13,14 @@ import PackageDescription
 ///     Notebook                                 the document model: cells, outputs, files
 ///     Session                                  cell execution shared by the REPL, `run`, kernel, sweep
 ///     Benchmarks                               what `prunebook bench` measures
+///     Sweep                                    grids, the run cache, the local and Slurm engines, results
 ///     PrunebookCLI ← prunebook                 the commands; a thin @main
 let package = Package(
     name: "Prunebook",
     products: [
         .executable(name: "prunebook", targets: ["prunebook"]),
         // The reusable libraries: their `public` declarations are the API. Targets that only
-        // the program uses (Builtins, Session, Benchmarks, PrunebookCLI) use `package` access.
+        // the program uses (Builtins, Session, Benchmarks, Sweep, PrunebookCLI) use `package` access.
         .library(name: "PrunebookEngine", targets: ["Support", "Tensor", "NeuralNet", "Datasets", "Training", "Pruning"]),
         .library(name: "PruneScript", targets: ["PruneScript"]),
         .library(name: "Plot", targets: ["Plot"]),
@@ -34,6 +35,7 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
@@ -54,8 +56,9 @@ let package = Package(
         .target(name: "Notebook", dependencies: ["JSON", "Support"]),
         .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Support", "Tensor"]),
         .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "Pruning", "Tensor", "Training"]),
+        .target(name: "Sweep", dependencies: ["Builtins", "CSystem", "JSON", "Notebook", "PruneScript", "Session", "Support"]),
         .target(name: "PrunebookCLI", dependencies: [
-            "Benchmarks", "CReadline", "Datasets", "JSON", "Notebook", "PruneScript", "Session", "Support", "Tensor",
+            "Benchmarks", "CReadline", "Datasets", "JSON", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "prunebook", dependencies: ["PrunebookCLI"]),

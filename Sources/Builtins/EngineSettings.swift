@@ -12,6 +12,8 @@ package final class EngineSettings {
     package var progress: ProgressDisplay
     /// Writes progress text straight to the terminal or log (not into the transcript).
     package var progressSink: (String) -> Void
+    /// The rows `publish` marked as the run's results (a sweep collects them into results.csv).
+    package let publication = Publication()
 
     package init(figuresFolder: String = "Plots", dataDirectory: String? = nil, progress: ProgressDisplay = .off,
                  progressSink: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
@@ -31,4 +33,11 @@ extension BuiltinRegistry {
         r.display = DisplayStyle(percentFields: ["sparsity", "density", "keep", "target_sparsity"])
         return r
     }
+}
+
+/// The results a run publishes with `publish(table)`, in order.
+package final class Publication {
+    package private(set) var rows: [RecordStorage] = []
+    package init() {}
+    package func append(_ new: [RecordStorage]) { rows += new }
 }

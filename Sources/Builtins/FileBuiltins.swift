@@ -52,6 +52,27 @@ extension BuiltinRegistry {
             return .null
         }
 
+        register("publish", positional: [Param("results", .oneOf([.table, .list, .record]))],
+                 doc: "Mark a table (or a list of records, or one record) as this run's results: `prunebook sweep` collects every point's into results.csv, after the grid's values.") { args in
+            let value = args["results"]
+            let rows: [RecordStorage]
+            if case .record(let r) = value { rows = [r] } else if case .table(let t) = value { rows = t.rows } else {
+                rows = try Self.rows(value, args, "results")
+            }
+            for (i, r) in rows.enumerated() {
+                for (key, v) in r.pairs {
+                    switch v {
+                    case .number, .string, .bool, .null: continue
+                    default:
+                        throw args.error(.type, "row \(i + 1), '\(key)': results hold numbers, strings and bools, got \(v.typeName)", argument: "results")
+                    }
+                }
+            }
+            settings.publication.append(rows.map { $0.copy() })
+            args.context.note("published \(rows.count) row\(rows.count == 1 ? "" : "s") of results")
+            return .null
+        }
+
         register("load", positional: [Param("path", .string)],
                  named: [Param("net", .handle("model"), default: .null, doc: "the network a .safetensors mask belongs to")],
                  doc: "Load a mask (.safetensors, with net:), a table (.csv) or a value (.json).") { args in
@@ -80,6 +101,22 @@ extension BuiltinRegistry {
         }
     }
 
+    /// A value as JSON (handles as their display text).
+    package static func json(_ v: Value) -> JSONValue {
+        switch v {
+        case .number(let x): return x.isFinite ? .double(x) : .null
+        case .string(let s): return .string(s)
+        case .bool(let b): return .bool(b)
+        case .null: return .null
+        case .list(let l): return .array(l.items.map { json($0) })
+        case .record(let r): return .object(r.pairs.map { ($0.key, json($0.value)) })
+        case .table(let t): return .array(t.rows.map { r in .object(r.pairs.map { ($0.key, json($0.value)) }) })
+        case .range(let r): return .array((0..<min(r.count, 10_000_000)).map { .int(r.element($0)) })
+        case .handle(let h): return .string(h.displayText)
+        case .function(let f): return .string("<function \(f.name)>")
+        }
+    }
+
     static func json(_ v: Value, _ args: Arguments) throws -> JSONValue {
         switch v {
         case .number(let x): return x.isFinite ? .double(x) : .null
@@ -95,7 +132,7 @@ extension BuiltinRegistry {
         }
     }
 
-    static func value(_ j: JSONValue) -> Value {
+    package static func value(_ j: JSONValue) -> Value {
         switch j {
         case .null: return .null
         case .bool(let b): return .bool(b)
@@ -114,6 +151,12 @@ extension BuiltinRegistry {
             rows = try Self.rows(v, args, "value")
         default: throw args.error(.type, "a \(v.typeName) cannot be saved as CSV: save a table or a list of records", argument: "value")
         }
+        return csvText(rows)
+    }
+
+    /// Records as CSV: the columns of the records in first-seen order, numbers as the language
+    /// prints them, nil as an empty cell, quoting as RFC 4180.
+    package static func csvText(_ rows: [RecordStorage]) -> String {
         let columns = TableStorage(rows: rows).columns
         func cell(_ v: Value) -> String {
             let s: String

@@ -1,5 +1,6 @@
-/// Serializes `JSONValue`s. Two layouts: compact (no spaces, members in their order),
-/// and the canonical layout Jupyter writes (`indent` spaces, keys sorted, `": "`).
+/// Serializes `JSONValue`s. Three layouts: compact (no spaces, members in their order), the
+/// canonical layout Jupyter writes (`indent` spaces, keys sorted, `": "`), and the same indented
+/// layout with members in their order (for tables whose column order means something).
 public enum JSONWriter {
     /// `{"a":1,"b":[true]}`: members in their stored order.
     public static func compact(_ v: JSONValue) -> String {
@@ -13,6 +14,13 @@ public enum JSONWriter {
     public static func canonical(_ v: JSONValue, indent: Int = 1) -> String {
         var out = ""
         writePretty(v, level: 0, indent: indent, into: &out)
+        return out
+    }
+
+    /// The canonical layout with members in their stored order.
+    public static func indented(_ v: JSONValue, indent: Int = 1) -> String {
+        var out = ""
+        writePretty(v, level: 0, indent: indent, sortKeys: false, into: &out)
         return out
     }
 
@@ -38,7 +46,7 @@ public enum JSONWriter {
         }
     }
 
-    private static func writePretty(_ v: JSONValue, level: Int, indent: Int, into out: inout String) {
+    private static func writePretty(_ v: JSONValue, level: Int, indent: Int, sortKeys: Bool = true, into out: inout String) {
         let pad = String(repeating: " ", count: (level + 1) * indent)
         let closePad = String(repeating: " ", count: level * indent)
         switch v {
@@ -48,7 +56,7 @@ public enum JSONWriter {
             out += "[\n"
             for (n, item) in items.enumerated() {
                 out += pad
-                writePretty(item, level: level + 1, indent: indent, into: &out)
+                writePretty(item, level: level + 1, indent: indent, sortKeys: sortKeys, into: &out)
                 out += n + 1 < items.count ? ",\n" : "\n"
             }
             out += closePad + "]"
@@ -56,10 +64,10 @@ public enum JSONWriter {
             out += "{}"
         case .object(let members):
             out += "{\n"
-            let sorted = members.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+            let sorted = sortKeys ? members.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } : members
             for (n, m) in sorted.enumerated() {
                 out += pad + quoted(m.key) + ": "
-                writePretty(m.value, level: level + 1, indent: indent, into: &out)
+                writePretty(m.value, level: level + 1, indent: indent, sortKeys: sortKeys, into: &out)
                 out += n + 1 < sorted.count ? ",\n" : "\n"
             }
             out += closePad + "}"

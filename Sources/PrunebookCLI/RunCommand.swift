@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Notebook
+import PruneScript
 import Session
 import Support
+import Sweep
 
 /// `prunebook run SCRIPT.prune [-p name=value]... [--out DIR] [--plots DIR] [--formats ipynb,md]`:
 /// replays a script from a clean state and writes its transcripts.
@@ -36,6 +38,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Let the transcript replace the script it replays (an .ipynb run in its own folder).")
     var inPlace = false
 
+    @Option(help: ArgumentHelp("Write the run's outcome and published results here, last (a sweep point's result.json).",
+                               valueName: "file", visibility: .private))
+    var result: String?
+
+    @Option(help: ArgumentHelp("The sweep point's cache key, recorded in --result.", valueName: "key", visibility: .private))
+    var resultKey: String = ""
+
     /// The transcripts this run writes.
     var outputPaths: [String] {
         let folder = out ?? NotebookPaths.folder(script)
@@ -54,6 +63,26 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let result else { _ = try replay(); return }
+        // a sweep point: one run of it at a time, dead with a local sweep, and its outcome recorded last
+        PointGuard.dieWithParent()
+        let folder = AtomicFile.parentFolder(of: result)
+        guard (try? PointGuard.lock(folder: folder)) == true else {
+            throw CLIError("\(folder) is being run by another process")
+        }
+        var outcome = PointResult(key: resultKey, status: .ok)
+        do {
+            outcome.publish(try replay())
+        } catch {
+            outcome.status = .failed
+            outcome.error = error is ExitCode ? "a cell failed (see the transcript in \(folder))" : "\(error)"
+        }
+        do { try outcome.write(to: result) } catch { throw CLIError("cannot write \(result): \(error.reason)") }
+        if outcome.status == .failed { throw ExitCode(1) }
+    }
+
+    /// Replays the script and writes its transcripts; returns the rows it published.
+    func replay() throws -> [RecordStorage] {
         session.applyMemoryLimit()
         var notebook: Notebook
         do { notebook = try Notebook.read(path: script) } catch {
@@ -71,6 +100,7 @@ struct RunCommand: ParsableCommand {
         do { failure = try cells.replay(overrides: parameters.compactMap(Parameters.parse)) } catch {
             throw ValidationError(error.description)
         }
+        let published = cells.publishedRows
 
         let transcript = cells.transcript
         for (format, path) in zip(formats, outputPaths) {
@@ -83,6 +113,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("cell \(failure.cell) failed:\n\(failure.text)\n".utf8))
             throw ExitCode(1)
         }
+        return published
     }
 }
 

@@ -54,6 +54,9 @@ package final class NotebookSession {
         interpreter.onOutput = { [unowned self] event in self.record(event) }
     }
 
+    /// The rows the cells published with `publish(table)`, in order (a sweep's results).
+    package var publishedRows: [RecordStorage] { settings.publication.rows }
+
     /// Runs the code cell at `index` of the notebook as the next execution count and records
     /// its outputs in that cell. A `#| seed: n` option sets the session seed first.
     @discardableResult

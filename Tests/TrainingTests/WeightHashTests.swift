@@ -1,4 +1,4 @@
-import Datasets
+import Support
 import NeuralNet
 import Tensor
 import Testing

@@ -1,6 +1,6 @@
 import Glibc
 
-/// SHA-256 (FIPS 180-4) and MD5 (RFC 1321) of byte arrays, for verifying downloaded data files.
+/// SHA-256 (FIPS 180-4) and MD5 (RFC 1321) of byte arrays: checksums of downloaded data files, keys of sweep runs.
 public enum Digest {
     /// Lower-case hex SHA-256.
     public static func sha256(_ message: [UInt8]) -> String {
