@@ -5,6 +5,7 @@ import Plot
 import PruneScript
 import Pruning
 import Tensor
+import Training
 
 /// A network in a script: a reference, so `load_weights` changes it in place.
 package final class ModelHandle: ScriptHandle {
@@ -145,13 +146,17 @@ package final class MaskHandle: ScriptHandle {
     package let steps: [PruningStep]
     /// Ctrl-C stopped the method: this is the mask of its last completed step, not the target.
     package let interrupted: Bool
+    /// The loss the method's scores were gradients of (nil when it has none, or is not known).
+    package let loss: Loss?
 
-    package init(_ mask: Mask, network: Network<Float>, method: String, steps: [PruningStep] = [], interrupted: Bool = false) {
+    package init(_ mask: Mask, network: Network<Float>, method: String, steps: [PruningStep] = [], interrupted: Bool = false,
+                 loss: Loss? = nil) {
         self.mask = mask
         self.network = network
         self.method = method
         self.steps = steps
         self.interrupted = interrupted
+        self.loss = loss
     }
 
     package var architecture: String { network.architecture }
@@ -172,13 +177,14 @@ package final class MaskHandle: ScriptHandle {
 
     package var typeName: String { "mask" }
     package var displayText: String {
-        "<mask \(method) on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept"
+        "<mask \(method)\(loss.map { " (loss \($0.rawValue))" } ?? "") on \(architecture): \(percent(mask.sparsity)) sparse, \(grouped(mask.kept)) of \(grouped(mask.total)) weights kept"
             + (interrupted ? ", interrupted after step \(steps.count)" : "") + cutOff + ">"
     }
-    package var fieldNames: [String] { ["method", "sparsity", "density", "kept", "total", "layers", "steps", "interrupted", "unreachable"] }
+    package var fieldNames: [String] { ["method", "loss", "sparsity", "density", "kept", "total", "layers", "steps", "interrupted", "unreachable"] }
     package func field(_ name: String) throws -> Value? {
         switch name {
         case "method": return .string(method)
+        case "loss": return loss.map { .string($0.rawValue) } ?? .null
         case "interrupted": return .bool(interrupted)
         case "unreachable":
             // outputs (classes) left without a path from the input

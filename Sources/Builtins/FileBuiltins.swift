@@ -23,7 +23,8 @@ extension BuiltinRegistry {
                 switch args["value"] {
                 case .handle(let m as MaskHandle):
                     try need("safetensors", "mask")
-                    try MaskFile.save(m.mask, to: path, metadata: ["method": m.method, "architecture": m.architecture])
+                    try MaskFile.save(m.mask, to: path, metadata: ["method": m.method, "architecture": m.architecture]
+                                      .merging(m.loss.map { ["loss": $0.rawValue] } ?? [:]) { a, _ in a })
                 case .handle(let s as ScoresHandle):
                     try need("safetensors", "scores value")
                     try MaskFile.save(s.scores, to: path, metadata: ["method": s.method])

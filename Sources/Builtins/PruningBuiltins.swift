@@ -22,7 +22,8 @@ extension BuiltinRegistry {
             Param("batches_per_step", .integer, default: .number(1), range: .atLeast(1), doc: "batches averaged per step; step t uses batches (t−1)·b ..< t·b"),
             Param("schedule", DensitySchedule.self, default: .exponential, doc: "density schedule over the steps"),
             Param("scope", PruningScope.self, default: .global),
-            Param("loss", Loss.self, default: .crossEntropy, doc: "target_logit = −mean logit of the true class, the FORCE reference code's loss"),
+            Param("loss", PruningLoss.self, default: .auto,
+                  doc: "auto: the loss of the method's reference code (target_logit = −mean logit of the true class for force, iter_snip and grasp_it, as naver/force; ce for snip, as Lee et al.)"),
             Param("ties", TieRule.self, default: .exact, doc: "exact: keep exactly k (previous mask, then lower index); all: every score ≥ the k-th"),
             Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "order of the pruning batches, and the random method's draw"),
             Param("precision", ScorePrecision.self, default: .auto,
@@ -45,7 +46,7 @@ extension BuiltinRegistry {
                               batchesPerStep: args.has("batches_per_step") ? try args.int("batches_per_step") : 1,
                               schedule: try option("schedule", DensitySchedule.exponential),
                               scope: try option("scope", PruningScope.global),
-                              loss: try option("loss", Loss.crossEntropy),
+                              loss: try option("loss", PruningLoss.auto),
                               ties: try option("ties", TieRule.exact),
                               seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
                               precision: try option("precision", ScorePrecision.auto))
@@ -163,11 +164,11 @@ extension BuiltinRegistry {
             guard let lastMask else { throw interruption }
             // Ctrl-C between steps: the mask of the last completed step stays reachable
             let partial = MaskHandle(lastMask, network: model.network, method: method.rawValue, steps: completedSteps,
-                                     interrupted: true)
+                                     interrupted: true, loss: method.usesLoss ? options.loss.resolved(for: method) : nil)
             return args.context.interrupted(interruption.message, partial: .handle(partial))
         }
-        let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps)
-        args.context.note("\(method.rawValue): \(formatPercent(result.mask.sparsity) ?? "") sparse, \(grouped(result.mask.kept)) of "
+        let handle = MaskHandle(result.mask, network: model.network, method: method.rawValue, steps: result.steps, loss: result.loss)
+        args.context.note("\(method.rawValue)\(result.loss.map { " (loss \($0.rawValue))" } ?? ""): \(formatPercent(result.mask.sparsity) ?? "") sparse, \(grouped(result.mask.kept)) of "
                           + "\(grouped(result.mask.total)) weights kept" + (result.steps.isEmpty ? "" : " after \(result.steps.count) steps"))
         let report = try MaskReport(mask: result.mask, network: model.network)
         for w in report.warnings { args.context.warn("\(method.rawValue) at \(percent(result.mask.sparsity)) sparsity: " + w.replacingOccurrences(of: "WARNING: ", with: "")) }

@@ -10,7 +10,8 @@ public struct PruningOptions: Sendable {
     public var batchesPerStep: Int
     public var schedule: DensitySchedule
     public var scope: PruningScope
-    public var loss: Loss
+    /// The loss of gradient-based scores; `auto` resolves per method to the reference code's.
+    public var loss: PruningLoss
     public var ties: TieRule
     /// For `random`.
     public var seed: UInt64
@@ -23,7 +24,7 @@ public struct PruningOptions: Sendable {
     public var tensors: Set<String>?
 
     public init(steps: Int? = nil, batchesPerStep: Int = 1, schedule: DensitySchedule = .exponential,
-                scope: PruningScope = .global, loss: Loss = .crossEntropy, ties: TieRule = .exact, seed: UInt64 = 0,
+                scope: PruningScope = .global, loss: PruningLoss = .auto, ties: TieRule = .exact, seed: UInt64 = 0,
                 precision: ScorePrecision = .auto, tensors: Set<String>? = nil) {
         self.steps = steps
         self.batchesPerStep = batchesPerStep
@@ -44,6 +45,8 @@ public struct PruningResult: Sendable {
     /// The density asked for, resolved from sparsity / density / compression.
     public var density: Double
     public var steps: [PruningStep]
+    /// The loss the scores were gradients of (nil for methods without one).
+    public var loss: Loss?
 }
 
 /// One entry point for every method.
@@ -58,9 +61,10 @@ public enum Pruner {
         case .magnitude: return Saliency.magnitude(network)
         case .snip, .force, .iterSnip, .graspIt:
             let data = data ?? .list([])
-            return double ? Saliency.snip(network.converted(to: Double.self), data: data, loss: options.loss,
+            let loss = options.loss.resolved(for: method)
+            return double ? Saliency.snip(network.converted(to: Double.self), data: data, loss: loss,
                                           batchesPerStep: options.batchesPerStep)
-                          : Saliency.snip(network, data: data, loss: options.loss, batchesPerStep: options.batchesPerStep)
+                          : Saliency.snip(network, data: data, loss: loss, batchesPerStep: options.batchesPerStep)
         case .synflow: return double ? try Saliency.synflow(network.converted(to: Double.self)) : try Saliency.synflow(network)
         case .grasp: return GraSP.scores(network, data: data ?? .list([]), batchesPerStep: options.batchesPerStep)
         }
@@ -84,17 +88,19 @@ public enum Pruner {
         if let iterative {
             let steps = options.steps ?? method.defaultSteps
             let opts = IterativePruning.Options(steps: steps, schedule: options.schedule, batchesPerStep: options.batchesPerStep,
-                                                loss: options.loss, ties: options.ties, scope: options.scope,
+                                                loss: options.loss.resolved(for: method), ties: options.ties, scope: options.scope,
                                                 precision: options.precision, tensors: options.tensors)
             let (mask, records) = try IterativePruning.run(iterative, network: network, data: data ?? .list([]), density: density,
                                                            options: opts, cancel: cancel, onStep: onStep)
-            return PruningResult(mask: mask, method: method, density: density, steps: records)
+            return PruningResult(mask: mask, method: method, density: density, steps: records,
+                                 loss: method.usesLoss ? options.loss.resolved(for: method) : nil)
         }
         var s = try scores(network, method: method, data: data, options: options)
         if method == .grasp { s = s.negated() }
         let ranked = Selection.rankedCount(s.maskTemplate(), among: options.tensors)
         let k = DensitySchedule.keptCount(total: ranked, density: density)
         let mask = Selection.keepTop(s, k: k, ties: options.ties, scope: options.scope, among: options.tensors)
-        return PruningResult(mask: mask, method: method, density: density, steps: [])
+        return PruningResult(mask: mask, method: method, density: density, steps: [],
+                             loss: method.usesLoss ? options.loss.resolved(for: method) : nil)
     }
 }

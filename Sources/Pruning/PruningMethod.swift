@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The pruning methods, by the names the language uses.
 public enum PruningMethod: String, Sendable, CaseIterable {
@@ -45,7 +46,7 @@ public enum PruningMethod: String, Sendable, CaseIterable {
         case .magnitude:
             return "|θ| at initialization, global (SynFlow's Mag baseline); here ties keep exactly k"
         case .snip:
-            return "Lee et al.'s TensorFlow code: mean cross-entropy over one minibatch (loss: \"ce\", the default here), "
+            return "Lee et al.'s TensorFlow code: mean cross-entropy over one minibatch (loss: \"auto\" resolves to \"ce\"), "
                 + "exactly k kept; the FORCE code's SNIP is its FORCE loop with T = 1 and the target-logit loss (loss: \"target_logit\")"
         case .grasp:
             return "Wang et al.'s code (pruner/GraSP.py): cross-entropy of logits / 200, a class-balanced sample of 10 images "
@@ -54,8 +55,21 @@ public enum PruningMethod: String, Sendable, CaseIterable {
             return "Tanaka et al.'s code: all-ones input, eval mode, 100 steps on an exponential schedule, as here"
         case .iterSnip, .force, .graspIt:
             return "naver/force pruning_algos.py: the pruning loss is nll_loss on raw logits, i.e. −mean target logit "
-                + "(loss: \"target_logit\"; the default here is still \"ce\"); every score ≥ the k-th is kept (ties: \"all\"; "
+                + "(loss: \"auto\" resolves to \"target_logit\"); every score ≥ the k-th is kept (ties: \"all\"; "
                 + "here \"exact\"); train mode (BatchNorm batch statistics), as here; exponential schedule; T = 60 in its README"
+        }
+    }
+
+    /// Whether the method's scores are gradients of a loss (the `loss:` option).
+    public var usesLoss: Bool { self == .snip || self == .force || self == .iterSnip || self == .graspIt }
+
+    /// The loss of the code the method's published numbers came from: the FORCE authors' code
+    /// scores FORCE, Iterative SNIP and GRASP-It with `nll_loss` on raw logits (the target logit);
+    /// Lee et al.'s SNIP code with cross-entropy. (GraSP's cross-entropy of logits / 200 is fixed.)
+    public var referenceLoss: Loss {
+        switch self {
+        case .force, .iterSnip, .graspIt: return .targetLogit
+        default: return .crossEntropy
         }
     }
 
@@ -94,6 +108,30 @@ public enum PruningAmount: Sendable, Equatable {
         case .compression(let x):
             guard x >= 0, x.isFinite else { throw PruningError("compression must be ≥ 0 (density 10^−x), got \(x)") }
             return pow(10, -x)
+        }
+    }
+}
+
+/// The `loss:` of a gradient-based method: `auto` (the default) is the loss of the code its paper's
+/// numbers came from (`PruningMethod.referenceLoss`); the others force one.
+public enum PruningLoss: String, Sendable, CaseIterable {
+    case auto
+    case crossEntropy = "ce"
+    case targetLogit = "target_logit"
+
+    public init(_ loss: Loss) {
+        switch loss {
+        case .crossEntropy: self = .crossEntropy
+        case .targetLogit: self = .targetLogit
+        }
+    }
+
+    /// The loss `method` scores with.
+    public func resolved(for method: PruningMethod) -> Loss {
+        switch self {
+        case .auto: return method.referenceLoss
+        case .crossEntropy: return .crossEntropy
+        case .targetLogit: return .targetLogit
         }
     }
 }

@@ -47,7 +47,8 @@ import Testing
         })
     }
 
-    /// The acceptance script of the language issue: FORCE at 90% on lenet5_mnist and SNIP scores, saved and compared.
+    /// The acceptance script of the language issue: FORCE at 90% on lenet5_mnist and SNIP scores, saved and
+    /// compared (the fixture's FORCE masks were made with cross-entropy, so the script names it).
     @Test(.enabled(if: Golden.available, "golden fixtures not found at ../shared/golden"))
     func acceptanceScriptAgreesWithTheFixture() throws {
         let dir = Self.temporaryFolder()
@@ -58,7 +59,7 @@ import Testing
         net = model("lenet5", input: [1, 28, 28], classes: 10)
         load_weights(net, "\(fixture)", prefix: "param.")
         b = load_batches("\(fixture)")
-        m = prune(net, "force", b, sparsity: 90%, steps: 10)
+        m = prune(net, "force", b, sparsity: 90%, steps: 10, loss: "ce")
         save(m, "\(dir)/out/force-mask.safetensors")
         save(scores(net, "snip", b), "\(dir)/out/snip.safetensors")
         """)

@@ -63,7 +63,7 @@ struct Float64GoldenTests {
         for method in [PruningMethod.iterSnip, .force, .synflow] {
             let ref = try c.mask("mask.\(method.rawValue).\(tag)")
             let ours = try Pruner.prune(c.net, method: method, data: c.data, amount: .sparsity(s),
-                                        options: PruningOptions(steps: c.f.steps, precision: .double)).mask
+                                        options: PruningOptions(steps: c.f.steps, loss: .crossEntropy, precision: .double)).mask
             #expect(ours.kept == ref.kept, "\(name) \(method) @\(s) count")
             guard (c.f.meta["mask_agreement_f32_vs_f64"]?["\(method.rawValue)@\(tag)"]?.doubleValue ?? 0) >= 0.999 else { continue }
             let a = try ours.agreement(with: ref)

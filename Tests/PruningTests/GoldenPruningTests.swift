@@ -123,7 +123,7 @@ struct GoldenPruningTests {
             for method in [PruningMethod.iterSnip, .force, .synflow] {
                 let ref = try c.mask("mask.\(method.rawValue).\(tag)")
                 let ours = try Pruner.prune(c.net, method: method, data: c.data, amount: .sparsity(s),
-                                            options: PruningOptions(steps: c.f.steps)).mask
+                                            options: PruningOptions(steps: c.f.steps, loss: .crossEntropy)).mask
                 #expect(ours.kept == ref.kept, "\(name) \(method) @\(s) count")
                 let stable = (c.f.meta["mask_agreement_f32_vs_f64"]?["\(method.rawValue)@\(tag)"]?.doubleValue ?? 0) >= 0.999
                 guard stable else { continue }
