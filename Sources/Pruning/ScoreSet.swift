@@ -65,8 +65,13 @@ public struct ScoreSet: Sendable {
         }
     }
 
+    /// One tensor's scores as Float (rounded from Double scores), without converting the others.
     public func scores(_ name: String) -> Tensor<Float>? {
-        names.firstIndex(of: name).map { entries[$0].scores }
+        guard let i = names.firstIndex(of: name) else { return nil }
+        switch values {
+        case .single(let t): return t[i]
+        case .double(let t): return t[i].converted(to: Float.self)
+        }
     }
 
     /// All scores concatenated in entry order, as Float (see `entries`).
