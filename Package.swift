@@ -11,7 +11,9 @@ import PackageDescription
 ///     PruneScript                              the language only (knows no networks)
 ///     Builtins                                 the bridge: engine and figure builtins for PruneScript
 ///     Notebook                                 the document model: cells, outputs, files
+///     Raster                                   SVG → PNG (librsvg), for Jupyter and terminals
 ///     Session                                  cell execution shared by the REPL, `run`, kernel, sweep
+///     Kernel                                   the Jupyter kernel (ZeroMQ, HMAC-SHA256)
 ///     Benchmarks                               what `prunebook bench` measures
 ///     Sweep                                    grids, the run cache, the local and Slurm engines, results
 ///     PrunebookCLI ← prunebook                 the commands; a thin @main
@@ -38,6 +40,12 @@ let package = Package(
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "librsvg-2.0",
+                       providers: [.apt(["librsvg2-dev"])]),
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLibcrypto", path: "Sources/CLibcrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
 
         // Atomic, durable file writes and the one cancellation token.
         .target(name: "Support"),
@@ -49,16 +57,20 @@ let package = Package(
         .target(name: "Training", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor"]),
         .target(name: "Pruning", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "Training"]),
         .target(name: "Plot"),
+        // SVG figures drawn as PNG (librsvg): for Jupyter front ends and terminals.
+        .target(name: "Raster", dependencies: ["CRsvg"]),
         .target(name: "PruneScript", dependencies: ["Support"]),
         .target(name: "Builtins", dependencies: [
             "Datasets", "JSON", "NeuralNet", "Plot", "PruneScript", "Pruning", "Support", "Tensor", "Training",
         ]),
         .target(name: "Notebook", dependencies: ["JSON", "Support"]),
-        .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Support", "Tensor"]),
+        .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Raster", "Support", "Tensor"]),
+        // The Jupyter kernel: messaging protocol 5.3 over ZeroMQ, HMAC-SHA256 signatures (libcrypto).
+        .target(name: "Kernel", dependencies: ["CLibcrypto", "CZeroMQ", "JSON", "Notebook", "PruneScript", "Raster", "Session", "Support"]),
         .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "Pruning", "Tensor", "Training"]),
         .target(name: "Sweep", dependencies: ["Builtins", "CSystem", "JSON", "Notebook", "PruneScript", "Session", "Support"]),
         .target(name: "PrunebookCLI", dependencies: [
-            "Benchmarks", "CReadline", "Datasets", "JSON", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",
+            "Benchmarks", "CReadline", "Datasets", "JSON", "Kernel", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "prunebook", dependencies: ["PrunebookCLI"]),
@@ -78,6 +90,7 @@ let package = Package(
             "Builtins", "NeuralNet", "PruneScript", "Pruning", "Tensor", "TestSupport",
         ]),
         .testTarget(name: "NotebookTests", dependencies: ["JSON", "Notebook", "Support", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["JSON", "Kernel"]),
         .testTarget(name: "SessionTests", dependencies: ["Notebook", "PruneScript", "Session", "Support", "TestSupport"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "Tensor", "TestSupport"],
                     exclude: ["Fixtures", "EngineScripts"]),

@@ -37,7 +37,7 @@ extension BuiltinRegistry {
         }
         let handle = FigureHandle(fig, file: file)
         for w in handle.warnings { args.context.warn(w) }
-        args.context.display(.svg(handle.svg, name: file))
+        args.context.display(.svg(handle.svg, name: file, alt: fig.altText))
         return .handle(handle)
     }
 

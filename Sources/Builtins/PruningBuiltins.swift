@@ -152,8 +152,8 @@ extension BuiltinRegistry {
                 switch settings.progress {
                 case .off: break
                 case .terminal: settings.progressSink("\r\u{1B}[2K" + line + (step.step == steps ? "\n" : ""))
-                case .plainLines:
-                    if elapsed - lastPlainLine >= ProgressDisplay.plainInterval {
+                case .plainLines, .live:
+                    if elapsed - lastPlainLine >= settings.progress.lineInterval ?? 0 {
                         lastPlainLine = elapsed
                         settings.progressSink(line + "\n")
                     }

@@ -91,7 +91,7 @@ extension BuiltinRegistry {
         switch settings.progress {
         case .off: nil
         case .terminal: ConsoleProgress(interactive: true, write: settings.progressSink)
-        case .plainLines: ConsoleProgress(interactive: false, plainInterval: ProgressDisplay.plainInterval, write: settings.progressSink)
+        case .plainLines, .live: ConsoleProgress(interactive: false, plainInterval: settings.progress.lineInterval, write: settings.progressSink)
         }
     }
 

@@ -13,21 +13,34 @@ public enum MarkdownTranscript {
                 if !cell.source.isEmpty { blocks.append(cell.source) }
             case .code:
                 blocks.append(fenced(cell.source, info: "prune"))
+                // printed text, warnings and text displays (a builtin's closing line) read as one
+                // block, as they did on the terminal
+                var text = ""
+                func flush() {
+                    if !text.isEmpty { blocks.append(fenced(text)) }
+                    text = ""
+                }
                 for output in cell.outputs {
                     switch output {
-                    case let .stream(_, text), let .executeResult(_, text):
-                        blocks.append(fenced(text))
-                    case let .displayData(_, text, file):
+                    case let .stream(_, t), let .displayData(nil, nil, t, nil):
+                        text += t.hasSuffix("\n") || t.isEmpty ? t : t + "\n"
+                    case let .executeResult(_, t, _):
+                        flush()
+                        blocks.append(fenced(t))
+                    case let .displayData(_, _, t, file):
+                        flush()
                         if let file {
-                            let caption = cell.figureCaption ?? (text.isEmpty ? "figure" : text)
+                            let caption = cell.figureCaption ?? (t.isEmpty ? "figure" : t)
                             blocks.append("![\(escapeCaption(caption))](\(escapeLink(file)))")
                         } else {
-                            blocks.append(fenced(text))
+                            blocks.append(fenced(t))
                         }
                     case let .error(ename, evalue, traceback):
+                        flush()
                         blocks.append(fenced(traceback.isEmpty ? "\(ename): \(evalue)" : traceback.joined(separator: "\n")))
                     }
                 }
+                flush()
             }
         }
         return blocks.isEmpty ? "" : blocks.joined(separator: "\n\n") + "\n"

@@ -63,12 +63,23 @@ public struct NotebookMetadata: Sendable, Equatable {
         ("name", .string("prunescript")),
     ])
 
-    /// Jupyter's `language_info` for PruneScript.
+    /// Jupyter's `language_info` for PruneScript, also the kernel's. Highlighting borrows
+    /// Python's lexer (Pygments, for nbconvert) and mode (CodeMirror, for JupyterLab): the same
+    /// `#` comments, string and number literals, and 11 of PruneScript's 16 keywords (`and`,
+    /// `or`, `not`, `in`, `if`, `else`, `for`, `while`, `break`, `continue`, `return`); braces and
+    /// named arguments read as plain punctuation.
     public static let languageInfo: JSONValue = .object([
+        ("codemirror_mode", .string("python")),
         ("file_extension", .string(".prune")),
         ("mimetype", .string("text/x-prunescript")),
         ("name", .string("prunescript")),
+        ("nbconvert_exporter", .string("script")),
+        ("pygments_lexer", .string("python")),
+        ("version", .string(languageVersion)),
     ])
+
+    /// The version of the PruneScript language (`language_info.version`).
+    public static let languageVersion = "1.0"
 
     /// Top-level keys the writer owns; `extra` entries with these names are ignored.
     static let reservedKeys: Set<String> = ["kernelspec", "language_info", "prunebook"]

@@ -143,14 +143,17 @@ public enum NotebookReader {
             case "execute_result":
                 let data = try object(v["data"], "\(path).data")
                 let plain = try data["text/plain"].map { (t) throws(NotebookFormatError) in try text(t, "\(path).data.text/plain") }
-                return .executeResult(count: try optionalInt(v["execution_count"], "\(path).execution_count"), text: plain ?? "")
+                let html = try data["text/html"].map { (t) throws(NotebookFormatError) in try text(t, "\(path).data.text/html") }
+                return .executeResult(count: try optionalInt(v["execution_count"], "\(path).execution_count"), text: plain ?? "", html: html)
             case "display_data":
                 let data = try object(v["data"], "\(path).data")
                 let svg = try data["image/svg+xml"].map { (t) throws(NotebookFormatError) in try text(t, "\(path).data.image/svg+xml") }
                 let plain = try data["text/plain"].map { (t) throws(NotebookFormatError) in try text(t, "\(path).data.text/plain") }
-                if svg == nil, plain == nil { return nil }
+                // a PNG that is not base64 is no image: read as absent, like other MIME types we do not show
+                let png = try data["image/png"].flatMap { (t) throws(NotebookFormatError) in Base64.decode(try text(t, "\(path).data.image/png")) }
+                if svg == nil, plain == nil, png == nil { return nil }
                 let file = v["metadata"]?["prunebook"]?["file"]?.stringValue
-                return .displayData(svg: svg, text: plain ?? "", file: file)
+                return .displayData(svg: svg, png: png, text: plain ?? "", file: file)
             case "error":
                 let tb = v["traceback"]?.arrayValue ?? []
                 var lines: [String] = []

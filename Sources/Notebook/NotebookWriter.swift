@@ -60,25 +60,27 @@ public enum NotebookWriter {
         switch output {
         case let .stream(name, text):
             return .object([("name", .string(name.rawValue)), ("output_type", .string("stream")), ("text", PythonJSON.lines(text))])
-        case let .executeResult(count, text):
+        case let .executeResult(count, _, _):
             return .object([
-                ("data", .object([("text/plain", PythonJSON.lines(text))])),
+                ("data", data(output)),
                 ("execution_count", count.map { .int($0) } ?? .null),
                 ("metadata", .object([])),
                 ("output_type", .string("execute_result")),
             ])
-        case let .displayData(svg, text, file):
-            var data: [(key: String, value: JSONValue)] = []
-            if let svg { data.append(("image/svg+xml", PythonJSON.lines(svg))) }
-            data.append(("text/plain", PythonJSON.lines(text)))
-            let metadata: JSONValue = file.map { .object([("prunebook", .object([("file", .string($0))]))]) } ?? .object([])
-            return .object([("data", .object(data)), ("metadata", metadata), ("output_type", .string("display_data"))])
+        case .displayData:
+            return .object([("data", data(output)), ("metadata", .object(output.displayMetadata)),
+                            ("output_type", .string("display_data"))])
         case let .error(ename, evalue, traceback):
             return .object([
                 ("ename", .string(ename)), ("evalue", .string(evalue)), ("output_type", .string("error")),
                 ("traceback", .array(traceback.map { .string($0) })),
             ])
         }
+    }
+
+    /// A MIME bundle as nbformat stores it: text as a list of lines, base64 as one string.
+    static func data(_ output: Output) -> JSONValue {
+        .object(output.mimeData.map { ($0.key, $0.key == "image/png" ? .string($0.value) : PythonJSON.lines($0.value)) })
     }
 
     static func metadataJSON(_ notebook: Notebook) -> JSONValue {

@@ -58,6 +58,27 @@ public struct Figure: Sendable {
         panels[0].add(mark)
     }
 
+    /// What the figure shows, in one line, for alt text: its title, then each panel's title and
+    /// axis titles, e.g. `Figure: SNIP scores. x: log10 |score|; y: count`.
+    public var altText: String {
+        var parts: [String] = []
+        for (n, panel) in panels.enumerated() {
+            var axes: [String] = []
+            if let x = panel.xLabel, !x.isEmpty { axes.append("x: " + x) }
+            if let y = panel.yLabel, !y.isEmpty { axes.append("y: " + y) }
+            var text = axes.joined(separator: "; ")
+            if let t = panel.title, !t.isEmpty {
+                text = t + (text.isEmpty ? "" : " (" + text + ")")
+            } else if panels.count > 1, !text.isEmpty {
+                text = "panel \(n + 1) (" + text + ")"
+            }
+            if !text.isEmpty { parts.append(text) }
+        }
+        let head = title.map { $0.isEmpty ? "Figure" : "Figure: " + $0 } ?? "Figure"
+        let body = parts.joined(separator: " | ")
+        return (body.isEmpty ? head : head + ". " + body).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
     /// Problems met while preparing the data (dropped non-finite or out-of-scale values, …).
     public var warnings: [String] { render(idPrefix: "w").warnings }
 

@@ -129,6 +129,9 @@ public final class Interpreter {
     /// A value as this session shows a result (its registry's display style).
     public func show(_ value: Value) -> String { value.repr(builtins.display) }
 
+    /// A value's HTML form (tables), shown beside its text in notebooks; nil for the others.
+    public func html(_ value: Value) -> String? { value.html(builtins.display) }
+
     /// Global variable names (for completion), sorted.
     public var globalNames: [String] { globals.allNames }
     public func global(_ name: String) -> Value? { globals.lookup(name) }

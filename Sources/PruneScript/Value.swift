@@ -42,7 +42,9 @@ extension ScriptHandle {
 
 /// Something for the notebook to show besides text: the CLI turns these into outputs.
 public enum DisplayItem: Sendable, Equatable {
-    case svg(String, name: String?)
+    /// An SVG figure, its file name when the script chose one, and its alt text (what the
+    /// figure shows, for readers that get no image).
+    case svg(String, name: String?, alt: String = "")
     case text(String)
     case markdown(String)
 }
@@ -242,9 +244,10 @@ public enum Value {
         return "<table \(t.rows.count)×\(cols.count)\(cols.isEmpty ? "" : ": " + names)>"
     }
 
-    private func formatTable(_ t: TableStorage, style: DisplayStyle, visiting: inout Set<ObjectIdentifier>) -> String {
+    /// A table's cells as text (numbers as the style shows them) and which columns are numeric.
+    private func tableCells(_ t: TableStorage, style: DisplayStyle,
+                            visiting: inout Set<ObjectIdentifier>) -> (columns: [String], cells: [[String]], numeric: [Bool]) {
         let cols = t.columns
-        if cols.isEmpty { return "(empty table: \(t.rows.count) rows)" }
         var cells: [[String]] = []
         var numeric = Array(repeating: true, count: cols.count)
         for row in t.rows {
@@ -260,6 +263,12 @@ public enum Value {
             }
             cells.append(line)
         }
+        return (cols, cells, numeric)
+    }
+
+    private func formatTable(_ t: TableStorage, style: DisplayStyle, visiting: inout Set<ObjectIdentifier>) -> String {
+        let (cols, cells, numeric) = tableCells(t, style: style, visiting: &visiting)
+        if cols.isEmpty { return "(empty table: \(t.rows.count) rows)" }
         var widths = cols.map { $0.count }
         for line in cells { for (j, s) in line.enumerated() { widths[j] = max(widths[j], s.count) } }
         func pad(_ s: String, _ w: Int, right: Bool) -> String {
@@ -275,6 +284,38 @@ public enum Value {
                    join(widths.map { String(repeating: "-", count: $0) })]
         for line in cells { out.append(join(line.enumerated().map { pad($1, widths[$0], right: numeric[$0]) })) }
         return out.joined(separator: "\n")
+    }
+
+    /// A table as HTML (`text/html` beside the text form in notebooks): the same cells as the
+    /// text form, numeric columns right-aligned; nil for every other value and an empty table.
+    public func html(_ style: DisplayStyle) -> String? {
+        guard case .table(let t) = self else { return nil }
+        var visiting = Set<ObjectIdentifier>([ObjectIdentifier(t)])
+        let (cols, cells, numeric) = tableCells(t, style: style, visiting: &visiting)
+        if cols.isEmpty { return nil }
+        func cell(_ tag: String, _ text: String, _ j: Int) -> String {
+            "<\(tag)" + (numeric[j] ? " style=\"text-align: right\"" : " style=\"text-align: left\"") + ">" + Value.escapeHTML(text) + "</\(tag)>"
+        }
+        var out = ["<table class=\"prunebook-table\">", "<thead>",
+                   "<tr>" + cols.enumerated().map { cell("th", $1, $0) }.joined() + "</tr>", "</thead>", "<tbody>"]
+        for line in cells { out.append("<tr>" + line.enumerated().map { cell("td", $1, $0) }.joined() + "</tr>") }
+        out += ["</tbody>", "</table>"]
+        return out.joined(separator: "\n")
+    }
+
+    /// `&`, `<`, `>` and `"` as HTML entities.
+    static func escapeHTML(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     // MARK: - Equality

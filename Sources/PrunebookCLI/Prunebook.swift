@@ -11,7 +11,7 @@ package struct Prunebook: ParsableCommand {
         abstract: "Prune neural networks at initialization, at a prompt or from a script.",
         version: version,
         subcommands: [ReplCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self,
-                      Demo.self, DataCommand.self, Bench.self, SweepCommand.self],
+                      Demo.self, DataCommand.self, Bench.self, SweepCommand.self, KernelCommand.self],
         defaultSubcommand: ReplCommand.self
     )
 

@@ -152,8 +152,8 @@ final class Repl {
         case .stdout(let text): Terminal.out(text)
         case .warning(let message): Terminal.err("warning: \(message)\n")
         case .note(let line): Terminal.err(line + "\n")
-        case .figure(let path):
-            if let images = inlineImages, images.show(svgFile: path) { break }
+        case .figure(let path, let png):
+            if let images = inlineImages, let png, images.show(png: png) { break }
             Terminal.out("figure: \(FigureWriter.absolute(path))\n")
         case .text(let text): Terminal.out(text.hasSuffix("\n") ? text : text + "\n")
         }
@@ -199,14 +199,11 @@ final class Repl {
             return
         }
         let bare = name.hasPrefix(":") ? String(name.dropFirst()) : name
-        if let text = registry.help(for: bare) {
-            Terminal.out(text + "\n")
-        } else if let c = Repl.commands.first(where: { $0.name == bare }), name.hasPrefix(":") || LanguageHelp.text(for: bare) == nil {
+        let isTopic = registry.help(for: bare) != nil || LanguageHelp.text(for: bare) != nil
+        if let c = Repl.commands.first(where: { $0.name == bare }), name.hasPrefix(":") || !isTopic {
             Terminal.out("\(c.usage)  \(c.doc)\n")
-        } else if let text = LanguageHelp.text(for: bare) {
+        } else if let text = session.help(for: bare) {
             Terminal.out(text + "\n")
-        } else if let v = session.interpreter.global(bare) {
-            Terminal.out("\(bare): a \(v.typeName), \(v.repr)\n")
         } else {
             let near = registry.names.filter { $0.hasPrefix(String(bare.prefix(2))) }.sorted()
             Terminal.err("no help for '\(bare)'" + (near.isEmpty ? "" : "; similar: " + near.joined(separator: ", ")) + "\n")

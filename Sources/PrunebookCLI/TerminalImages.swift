@@ -86,10 +86,10 @@ final class TerminalImages {
         return parse(reply).kind.map(TerminalImages.init)
     }
 
-    /// Draws the SVG file at the cursor, then a new line; false when it could not (no renderer),
-    /// and the caller prints the path instead.
-    func show(svgFile path: String) -> Bool {
-        guard let png = Self.run("rsvg-convert", ["-z", "2", "-f", "png", path]), !png.isEmpty else { return false }
+    /// Draws the figure's PNG at the cursor, then a new line; false when it could not, and the
+    /// caller prints the path instead.
+    func show(png: [UInt8]) -> Bool {
+        guard !png.isEmpty else { return false }
         let bytes: [UInt8]
         switch kind {
         case .kitty: bytes = Array(Self.kitty(png: png).utf8)

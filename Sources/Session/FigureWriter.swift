@@ -70,8 +70,8 @@ package struct FigureWriter {
         var nb = notebook
         for i in nb.cells.indices {
             nb.cells[i].outputs = nb.cells[i].outputs.map { output in
-                guard case let .displayData(svg, text, file?) = output, !file.hasPrefix("/") else { return output }
-                return .displayData(svg: svg, text: text, file: relativePath(from: newFolder, to: join(oldFolder, file)))
+                guard case let .displayData(svg, png, text, file?) = output, !file.hasPrefix("/") else { return output }
+                return .displayData(svg: svg, png: png, text: text, file: relativePath(from: newFolder, to: join(oldFolder, file)))
             }
         }
         return nb

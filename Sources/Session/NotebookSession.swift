@@ -2,6 +2,7 @@ import Builtins
 import JSON
 import Notebook
 import PruneScript
+import Raster
 import Support
 import Tensor
 
@@ -11,7 +12,8 @@ import Tensor
 /// and the kernel and the sweep after them: the same cell gives the same outputs through every
 /// front end.
 ///
-/// Outputs: printed text → `stream` stdout; warnings → `stream` stderr; the cell's value →
+/// Outputs: printed text → `stream` stdout; warnings → `stream` stderr; a builtin's one-line
+/// account (`train: 2 epochs …`) → `display_data` text; the cell's value →
 /// `execute_result` (its `repr`; none for `nil`, a hidden result, or a figure handle, which
 /// the figure's own display already shows); an SVG display → the file is written by the
 /// `FigureWriter` and recorded as `display_data` (SVG, a `text/plain` fallback, and the
@@ -24,8 +26,8 @@ package final class NotebookSession {
         case warning(String)
         /// A builtin's one-line account (standard error).
         case note(String)
-        /// A figure was written to `path`.
-        case figure(path: String)
+        /// A figure was written to `path`; `png` is its rendering (nil when it could not be drawn).
+        case figure(path: String, png: [UInt8]?)
         /// Text or Markdown shown by a display item.
         case text(String)
     }
@@ -38,6 +40,9 @@ package final class NotebookSession {
     package private(set) var executionCount = 0
     /// Receives events as they happen (on the interpreter's thread, while the caller waits).
     package var onEvent: ((Event) -> Void)?
+    /// Receives each output as the running cell records it (the kernel sends these as they come,
+    /// so a live cell and its transcript hold the same outputs).
+    package var onOutput: ((Output) -> Void)?
     /// Parameter overrides to record in the metadata (`-p name=value`).
     package var parameters: [String: JSONValue] = [:]
 
@@ -69,14 +74,14 @@ package final class NotebookSession {
         current = (index, count, 0)
         let previous = (interpreter.global("_"), interpreter.global("__"))
         let result = interpreter.run(notebook.cells[index].source, cell: count)
-        current = nil
         if let value = result.value { remember(value, count: count, previous: previous) }
         if let value = result.value, !NotebookSession.isFigure(value) {
-            notebook.cells[index].append(.executeResult(count: count, text: result.resultText ?? interpreter.show(value)))
+            append(.executeResult(count: count, text: result.resultText ?? interpreter.show(value), html: interpreter.html(value)))
         }
         if let error = result.error {
-            notebook.cells[index].append(errorOutput(result, error))
+            append(errorOutput(result, error))
         }
+        current = nil
         return result
     }
 
@@ -134,39 +139,54 @@ package final class NotebookSession {
         return errors.map { interpreter.render($0) }.joined(separator: "\n")
     }
 
+    /// Records an output in the running cell and hands it to `onOutput`.
+    private func append(_ output: Output) {
+        guard let (index, _, _) = current else { return }
+        notebook.cells[index].append(output)
+        onOutput?(output)
+    }
+
     /// One output event of the running cell, recorded and reported.
     private func record(_ event: OutputEvent) {
-        guard let (index, count, _) = current else { return }
+        guard let (_, count, _) = current else { return }
         switch event {
         case .stdout(let text):
-            notebook.cells[index].append(.stream(name: .stdout, text: text))
+            append(.stream(name: .stdout, text: text))
             onEvent?(.stdout(text))
         case .note(let line):
-            notebook.cells[index].append(.stream(name: .stderr, text: line + "\n"))
+            // a builtin's closing line is a display, not an error stream: in Jupyter it replaces the
+            // live progress display and reads as plain output (stderr is tinted as an error)
+            append(.displayData(svg: nil, text: line, file: nil))
             onEvent?(.note(line))
         case .warning(let message):
-            let line = message.hasSuffix("\n") ? message : message + "\n"
-            notebook.cells[index].append(.stream(name: .stderr, text: "warning: " + line))
-            onEvent?(.warning(message))
-        case .display(.svg(let svg, let name)):
+            warn(message)
+        case .display(.svg(let svg, let name, let alt)):
             var n = current?.figures ?? 0
             if name == nil || name?.isEmpty == true {
                 n += 1
                 current?.figures = n
             }
+            let text = alt.isEmpty ? "Figure" : alt
+            var png: [UInt8]?
+            do { png = try SVGRasterizer.png(svg) } catch { warn("could not render the figure as PNG: \(error)") }
             do {
                 let written = try figures.write(svg, named: name, cell: count, index: n)
-                notebook.cells[index].append(.displayData(svg: svg, text: "<figure \(written.name)>", file: written.link))
-                onEvent?(.figure(path: written.path))
+                append(.displayData(svg: svg, png: png, text: text, file: written.link))
+                onEvent?(.figure(path: written.path, png: png))
             } catch {
-                notebook.cells[index].append(.displayData(svg: svg, text: "<figure>", file: nil))
-                let message = "could not write the figure: \(error)"
-                notebook.cells[index].append(.stream(name: .stderr, text: "warning: " + message + "\n"))
-                onEvent?(.warning(message))
+                append(.displayData(svg: svg, png: png, text: text, file: nil))
+                warn("could not write the figure: \(error)")
             }
         case .display(.text(let text)), .display(.markdown(let text)):
-            notebook.cells[index].append(.displayData(svg: nil, text: text, file: nil))
+            append(.displayData(svg: nil, text: text, file: nil))
             onEvent?(.text(text))
         }
+    }
+
+    /// A warning, on standard error in the transcript and reported.
+    private func warn(_ message: String) {
+        let line = message.hasSuffix("\n") ? message : message + "\n"
+        append(.stream(name: .stderr, text: "warning: " + line))
+        onEvent?(.warning(message))
     }
 }

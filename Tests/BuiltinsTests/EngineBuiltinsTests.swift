@@ -118,10 +118,10 @@ import Testing
         f.file
         """)
         #expect(r.displays.count == 2)
-        guard case .svg(let svg, let name)? = r.displays.first else { Issue.record("no figure"); return }
+        guard case .svg(let svg, let name, _)? = r.displays.first else { Issue.record("no figure"); return }
         #expect(name == "acc.svg")
         #expect(svg.hasPrefix("<svg") && svg.contains("snip") && svg.contains("force"))
-        guard case .svg(_, let unnamed)? = r.displays.last else { return }
+        guard case .svg(_, let unnamed, _)? = r.displays.last else { return }
         #expect(unnamed == nil)
         #expect(r.resultText == "\"acc.svg\"")
         #expect(s.fails("plot(t, x: \"s\", y: \"accuracy\")")?.message.contains("no column 'accuracy'") == true)

@@ -30,7 +30,7 @@ import JSON
         Cell.markdown("# Hi\nthere"),
         Cell(kind: .code, source: "#| tags: [parameters]\ns = 0.9\ns", executionCount: 3, outputs: [
             .stream(name: .stderr, text: "warn\n"),
-            .executeResult(count: 3, text: "0.9"),
+            .executeResult(count: 3, text: "0.9", html: "<b>0.9</b>"),
             .displayData(svg: nil, text: "<Figure>", file: nil),
             .error(ename: "E", evalue: "v", traceback: ["t1", "t2"]),
         ]),

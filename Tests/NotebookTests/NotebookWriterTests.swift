@@ -115,9 +115,13 @@ func sampleNotebook() -> Notebook {
        "name": "prunescript"
       },
       "language_info": {
+       "codemirror_mode": "python",
        "file_extension": ".prune",
        "mimetype": "text/x-prunescript",
-       "name": "prunescript"
+       "name": "prunescript",
+       "nbconvert_exporter": "script",
+       "pygments_lexer": "python",
+       "version": "1.0"
       },
       "prunebook": {
        "blas_core": "Haswell",

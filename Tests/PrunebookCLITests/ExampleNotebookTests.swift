@@ -59,7 +59,10 @@ import Testing
         let ours = try String(contentsOfFile: "\(dir)/Notebooks/quickstart.ipynb", encoding: .utf8)
         let theirs = try String(contentsOfFile: "\(Self.root)/Notebooks/quickstart.ipynb", encoding: .utf8)
         if Self.blasCore(ours) == Self.blasCore(theirs) {
-            #expect(ours == theirs, "quickstart.ipynb differs from the checked-in one")
+            // byte for byte but for the PNG renderings, which depend on the fonts and librsvg
+            // installed (decoded and checked by JupyterPeerTests); on this machine they are equal too
+            #expect(NotebookCommandTests.withoutBlasCore(ours) == NotebookCommandTests.withoutBlasCore(theirs),
+                    "quickstart.ipynb differs from the checked-in one")
             for file in ["Notebooks/quickstart.md"] + (try FileManager.default.contentsOfDirectory(atPath: dir + "/Plots")).map({ "Plots/" + $0 }) {
                 #expect(try String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8)
                         == String(contentsOfFile: "\(Self.root)/\(file)", encoding: .utf8), "\(file) differs")

@@ -14,7 +14,7 @@ private final class FakeFigure: ScriptHandle {
 
 /// In-process tests of what `run` and the REPL share: outputs, figures, parameters, completion.
 @Suite struct SessionTests {
-    static let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" height=\"1\"/></svg>"
+    static let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"30pt\" height=\"15pt\"><rect width=\"1\" height=\"1\"/></svg>"
 
     /// A session whose figures go to `<dir>/Plots` and transcript to `<dir>/out`, with a test
     /// builtin `fig(name:)` that warns, displays an SVG and returns a figure handle.
@@ -23,7 +23,7 @@ private final class FakeFigure: ScriptHandle {
         let s = NotebookSession(figures: figures, cancellation: CancellationToken())
         s.interpreter.register(Builtin("fig", named: [Param("name", .string, default: .null)], doc: "test figure") { args in
             args.context.warn("drawing")
-            args.context.display(.svg(svg, name: args.has("name") ? try args.string("name") : nil))
+            args.context.display(.svg(svg, name: args.has("name") ? try args.string("name") : nil, alt: "Figure. x: step"))
             return .handle(FakeFigure())
         })
         return s
@@ -34,26 +34,32 @@ private final class FakeFigure: ScriptHandle {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = Self.session(in: dir)
         var events: [String] = []
-        s.onEvent = { e in if case .figure(let p) = e { events.append(p) } }
+        s.onEvent = { e in if case .figure(let p, _) = e { events.append(p) } }
         s.append("print(1)")
         let r = s.append("fig(); fig(name: \"sub/named\"); fig()")
         #expect(r.error == nil)
         #expect(r.value != nil)   // the handle is the value, but not shown as text
-        let outputs = s.notebook.cells[1].outputs
+        // every figure carries its PNG rendering at twice its CSS size (30 pt = 40 px)
+        var outputs = s.notebook.cells[1].outputs
+        for (i, o) in outputs.enumerated() {
+            guard case let .displayData(svg, png, text, file) = o else { continue }
+            #expect(png.flatMap(PNGInfo.init) == PNGInfo(width: 80, height: 40))
+            outputs[i] = .displayData(svg: svg, text: text, file: file)
+        }
         #expect(outputs == [
             .stream(name: .stderr, text: "warning: drawing\n"),
-            .displayData(svg: Self.svg, text: "<figure demo-2-1.svg>", file: "../Plots/demo-2-1.svg"),
+            .displayData(svg: Self.svg, text: "Figure. x: step", file: "../Plots/demo-2-1.svg"),
             .stream(name: .stderr, text: "warning: drawing\n"),
-            .displayData(svg: Self.svg, text: "<figure sub/named.svg>", file: "../Plots/sub/named.svg"),
+            .displayData(svg: Self.svg, text: "Figure. x: step", file: "../Plots/sub/named.svg"),
             .stream(name: .stderr, text: "warning: drawing\n"),
-            .displayData(svg: Self.svg, text: "<figure demo-2-2.svg>", file: "../Plots/demo-2-2.svg"),
+            .displayData(svg: Self.svg, text: "Figure. x: step", file: "../Plots/demo-2-2.svg"),
         ])
         #expect(events == ["demo-2-1.svg", "sub/named.svg", "demo-2-2.svg"].map { dir + "/Plots/" + $0 })
         for name in ["demo-2-1.svg", "sub/named.svg", "demo-2-2.svg"] {
             #expect(try AtomicFile.read(dir + "/Plots/" + name) == Self.svg)
         }
         let md = s.transcript.text(.markdown)
-        #expect(md.contains("![<figure demo-2-1.svg>](../Plots/demo-2-1.svg)"))
+        #expect(md.contains("![Figure. x: step](../Plots/demo-2-1.svg)"))
     }
 
     @Test func resultsErrorsAndMetadata() throws {

@@ -22,6 +22,7 @@ public enum NbValidator {
     /// A peer that `make test` installs is missing: the validator, or a Python with nbformat.
     public struct MissingPeer: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// When no validator can run: throws under `make test` and CI (which set

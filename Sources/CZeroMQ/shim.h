@@ -1,0 +1,2 @@
+// ZeroMQ, the Jupyter kernel's transport (Debian: libzmq3-dev).
+#include <zmq.h>
