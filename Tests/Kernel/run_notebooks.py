@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -128,6 +129,10 @@ def main():
         name = os.path.splitext(os.path.basename(script))[0]
         folder = os.path.join(args.work, name)
         os.makedirs(folder, exist_ok=True)
+        # laid out like the repository: a sweep's summary notebook reads Sweeps/<name>/results.csv
+        sweeps = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(script))), "Sweeps")
+        if os.path.isdir(sweeps) and not os.path.exists(os.path.join(folder, "Sweeps")):
+            shutil.copytree(sweeps, os.path.join(folder, "Sweeps"))
         path = os.path.join(folder, name + ".ipynb")
         subprocess.run([args.bin, "convert", script, path], check=True, stdout=subprocess.DEVNULL)
         nb = nbformat.read(path, as_version=4)

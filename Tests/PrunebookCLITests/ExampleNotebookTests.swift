@@ -15,6 +15,10 @@ import Testing
         let dir = CLI.temporaryFolder()
         try FileManager.default.createDirectory(atPath: dir + "/Notebooks", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "\(root)/Notebooks/\(name).prune", toPath: "\(dir)/Notebooks/\(name).prune")
+        // a sweep's summary notebook reads the sweep's checked-in results
+        if FileManager.default.fileExists(atPath: "\(root)/Sweeps") {
+            try FileManager.default.copyItem(atPath: "\(root)/Sweeps", toPath: "\(dir)/Sweeps")
+        }
         let r = try CLI.run(["run", "Notebooks/\(name).prune"] + extra, environment: ["PRUNEBOOK_DATA": Golden.dataFolder], cwd: dir)
         #expect(r.status == 0, "\(name): \(r.stderr)")
         return dir
@@ -34,7 +38,9 @@ import Testing
             print("skipped rendering: rsvg-convert not found")
             return
         }
-        for svg in try FileManager.default.contentsOfDirectory(atPath: dir + "/Plots") where svg.hasSuffix(".svg") {
+        // a notebook without figures (a sweep's point) has no Plots folder
+        let figures = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/Plots")) ?? []
+        for svg in figures where svg.hasSuffix(".svg") {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
             p.arguments = ["\(dir)/Plots/\(svg)", "-o", "\(dir)/\(svg).png"]
@@ -79,7 +85,7 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/mnist"), "../shared/data not found"),
-          arguments: ["force-anatomy", "force-vs-snip", "lottery-rewinding"])
+          arguments: ["force-anatomy", "force-vs-snip", "force-vs-snip-point", "lottery-rewinding"])
     func notebookReplaysAtItsDefaultBudget(name: String) throws {
         let dir = try Self.replay(name)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -87,5 +93,46 @@ import Testing
         try Self.checkFiguresRender(dir)
         // the checked-in transcript is valid too
         try Self.validate(["\(Self.root)/Notebooks/\(name).ipynb"])
+    }
+
+    /// The force-vs-snip summary reads a sweep's results.csv (a small one checked in with the
+    /// tests: 2 data sets × 2 seeds × 2 methods × 2 sparsities, SNIP under both losses): its
+    /// mean ± sd table equals the one computed here from the file.
+    @Test func forceVsSnipSummaryTabulatesASweepsResults() throws {
+        let dir = try Self.replay("force-vs-snip", ["-p", "results_file=\"\(Self.root)/Tests/PrunebookCLITests/Fixtures/force-vs-snip-results.csv\""])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let md = try String(contentsOfFile: "\(dir)/Notebooks/force-vs-snip.md", encoding: .utf8)
+        let csv = try String(contentsOfFile: "\(Self.root)/Tests/PrunebookCLITests/Fixtures/force-vs-snip-results.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let rows = lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+        #expect(rows.count == 24)
+        func cell(_ xs: [Double]) -> String {
+            let mean = xs.reduce(0, +) / Double(xs.count)
+            let sd = xs.count < 2 ? 0 : (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+            func f(_ v: Double) -> String {   // round(100 * v, digits: 1), as the notebook shows it
+                let r = Double(String(format: "%.1f", 100 * v)) ?? .nan
+                return r == r.rounded() ? String(Int(r)) : String(r)
+            }
+            return "\(f(mean)) ± \(f(sd))"
+        }
+        for (dataset, method, loss) in [("mnist", "random", "none"), ("fashion-mnist", "snip", "ce"), ("mnist", "snip", "target_logit")] {
+            var cells: [String] = []
+            for sparsity in ["0.98", "0.999"] {
+                let accs = rows.filter { $0["dataset_name"] == dataset && $0["method"] == method && $0["loss"] == loss && $0["sparsity"] == sparsity }
+                    .compactMap { $0["accuracy"].flatMap(Double.init) }
+                #expect(accs.count == 2)
+                cells.append(cell(accs))
+            }
+            // a table row: the names, then both sparsities' cells (column widths vary)
+            let found = md.split(separator: "\n").contains { line in
+                let words = line.split(separator: " ").joined(separator: " ")
+                return words.hasPrefix("\(dataset) \(method)\(method == "random" ? "" : " " + loss)")
+                    && words.hasSuffix(cells.map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: " "))
+            }
+            #expect(found, "no row \(dataset) \(method) \(loss) with \(cells) in:\n\(md)")
+        }
+        #expect(md.contains("24 trainings of 2 methods on mnist, fashion-mnist"))
+        try Self.validate(["\(dir)/Notebooks/force-vs-snip.ipynb"])
     }
 }
