@@ -71,22 +71,29 @@ package final class Kernel: @unchecked Sendable {
     /// Serves until a `shutdown_request`.
     package func run() {
         KernelSignals.install()
-        let beat = Thread { [self] in
+        // the heartbeat and control threads poll with short timeouts and leave when `stopping` is set
+        let threads = DispatchGroup()
+        func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+            threads.enter()
+            let thread = Thread {
+                body()
+                threads.leave()
+            }
+            thread.name = name
+            thread.start()
+        }
+        spawn("heartbeat") { [self] in
             while !stopping.load(ordering: .relaxed) {
                 guard let frames = try? heartbeat.receive(timeout: 200) else { continue }
                 try? heartbeat.send(frames)
             }
         }
-        beat.name = "heartbeat"
-        beat.start()
-        let controlThread = Thread { [self] in
+        spawn("control") { [self] in
             while !stopping.load(ordering: .relaxed) {
                 guard let frames = try? control.receive(timeout: 100) else { continue }
                 handle(frames, on: control)
             }
         }
-        controlThread.name = "control"
-        controlThread.start()
         iopub.status("starting", parent: nil)
         while !stopping.load(ordering: .relaxed) {
             let frames: [[UInt8]]?
@@ -96,8 +103,7 @@ package final class Kernel: @unchecked Sendable {
             }
             if let frames { handle(frames, on: shell) }
         }
-        // let the other threads see the flag and leave their polls
-        Thread.sleep(forTimeInterval: 0.3)
+        if threads.wait(timeout: .now() + 2) == .timedOut { KernelLog.write("a socket thread did not stop within 2 s") }
     }
 
     /// Decodes one request and answers it (busy → reply → idle).

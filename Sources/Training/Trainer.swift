@@ -52,6 +52,7 @@ public enum Trainer {
         let start = now()
         // resuming at `startStep` (IMP rewinding): the schedule and the data order carry on from there
         run.steps = min(options.startStep, endStep)
+        let firstStep = run.steps
         epochLoop: for epoch in (run.steps / perEpoch)..<epochs {
             let epochStart = now()
             var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
@@ -81,7 +82,8 @@ public enum Trainer {
                 progress?.batchFinished(batch: batchIndex, of: batchesThisEpoch, loss: lossSum / Double(seen),
                                         accuracy: Double(correct) / Double(seen),
                                         imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
-                                        eta: elapsed / Double(batchIndex) * Double(batchesThisEpoch - batchIndex))
+                                        // the whole run's remaining steps at this run's pace so far
+                                        eta: (now() - start) / Double(max(1, run.steps - firstStep)) * Double(endStep - run.steps))
             }
             guard seen > 0 else { break }
             let seconds = now() - epochStart
