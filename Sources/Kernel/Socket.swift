@@ -21,7 +21,13 @@ package final class Socket {
         self.name = name
         var linger: Int32 = 0   // closing never waits for unsent messages
         zmq_setsockopt(s, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+        // ZeroMQ itself drops a peer that sends a larger frame, before it is buffered whole
+        var largest = Int64(Socket.maxMessageBytes)
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &largest, MemoryLayout<Int64>.size)
     }
+
+    /// The largest message the kernel accepts: far above any cell's code.
+    package static let maxMessageBytes = 64 << 20
 
     deinit { zmq_close(handle) }
 
@@ -40,7 +46,7 @@ package final class Socket {
 
     /// Receives one whole message; nil when `timeout` milliseconds pass first (-1 waits).
     /// Frames beyond `maxBytes` in total end in an error rather than an allocation.
-    package func receive(timeout: Int32 = -1, maxBytes: Int = 1 << 30) throws(Failure) -> [[UInt8]]? {
+    package func receive(timeout: Int32 = -1, maxBytes: Int = Socket.maxMessageBytes) throws(Failure) -> [[UInt8]]? {
         guard try poll(timeout) else { return nil }
         var frames: [[UInt8]] = []
         var total = 0

@@ -262,6 +262,40 @@ class KernelProtocolTests(unittest.TestCase):
         self.assertIn("bad signature", log)
         self.assertIn("replayed", log)
 
+    def test_malformed_frames_are_dropped(self) -> None:
+        """Hostile wire input: no delimiter, too few frames, a correctly signed header that is not
+        JSON or nests too deep, a frame over the size limit. The kernel logs and drops each one
+        and keeps serving."""
+        key = self.km.session.key
+        good = Session(key=key, signature_scheme="hmac-sha256", username="test")
+        sock = self.raw_socket()
+
+        def signed(parts: list[bytes]) -> list[bytes]:
+            return [b"<IDS|MSG>", good.sign(parts)] + parts
+
+        hostile = [
+            [b"no delimiter at all", b"{}"],
+            [b"<IDS|MSG>", b"sig", b"{}"],
+            signed([b"not json", b"{}", b"{}", b"{}"]),
+            signed([b"{}", b"{}", b"{}", b"[" * 10000 + b"]" * 10000]),
+            signed([b"{}", b"{}", b"{}", b"[1, 2]"]),
+            [b"<IDS|MSG>", b"x"] + [b"y" * (65 << 20)],
+        ]
+        for frames in hostile:
+            sock.send_multipart(frames)
+            self.assertIsNone(self.raw_reply(sock, good, 500), f"the kernel answered {frames[:2]!r}")
+        msg = good.msg("kernel_info_request", {})
+        sock2 = self.raw_socket()
+        sock2.send_multipart(good.serialize(msg))
+        reply = self.raw_reply(sock2, good, 10000)
+        self.assertIsNotNone(reply, "the kernel stopped answering after malformed messages")
+        self.assertEqual(reply["parent_header"]["msg_id"], msg["header"]["msg_id"])
+        self.assertEqual(self.value_of("1 + 2"), "3")
+        time.sleep(0.2)
+        log = self.info["stderr"].read_text()
+        self.assertIn("no <IDS|MSG> delimiter", log)
+        self.assertIn("is not a JSON object", log)
+
     # ---- (d) live progress ----------------------------------------------------------------
 
     def test_live_progress_display(self) -> None:

@@ -44,18 +44,8 @@ import TestSupport
     }
 
     static func run(_ python: String, _ arguments: [String], env: [String: String], cwd: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = arguments
-        p.environment = env
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try NbValidator.run(python, arguments, environment: env, cwd: cwd)
+        return (r.status, r.output)
     }
 
     @Test func jupyterKernelTestSuiteAndProtocolChecks() throws {

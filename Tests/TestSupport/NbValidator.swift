@@ -47,10 +47,14 @@ public enum NbValidator {
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `executable` (stdout and stderr together), optionally with another environment and folder.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           cwd: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
