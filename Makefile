@@ -32,9 +32,11 @@ test: setup
 	peers="$$(scripts/peers)" && core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$peers" $(SWIFT) test $(TESTFLAGS) --skip-build
 
-# Slow checks, before an issue is resolved: the suite, then every notebook replayed at its
-# checked-in setting into the same bytes.
+# Slow checks, before an issue is resolved: the suite, 50 random SIGKILLs of a run (the suite
+# does 4), then every notebook replayed at its checked-in setting into the same bytes.
 check-slow: test
+	core="$$(.build/release/prunebook bench --blas-core-type)" && \
+	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_KILL_ROUNDS=50 $(SWIFT) test $(TESTFLAGS) --skip-build --filter FaultTests
 	scripts/check-notebooks
 
 bench: build
