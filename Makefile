@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE = -c release
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup peers check-imports build demo test check-slow bench clean
+.PHONY: setup peers check-imports build demo test check-slow tsan bench clean
 
 # System packages (Debian) the build and the tests need.
 setup:
@@ -32,12 +32,22 @@ test: setup
 	peers="$$(scripts/peers)" && core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$peers" $(SWIFT) test $(TESTFLAGS) --skip-build
 
-# Slow checks, before an issue is resolved: the suite, 50 random SIGKILLs of a run (the suite
-# does 4), then every notebook replayed at its checked-in setting into the same bytes.
-check-slow: test
+# Slow checks, before an issue is resolved: the suite, the ThreadSanitizer subset, 50 random
+# SIGKILLs of a run (the suite does 4), then every notebook replayed at its checked-in setting
+# into the same bytes.
+check-slow: test tsan
 	core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_KILL_ROUNDS=50 $(SWIFT) test $(TESTFLAGS) --skip-build --filter FaultTests
 	scripts/check-notebooks
+
+# ThreadSanitizer (its own build folder) over the engine's parallel loops, BLAS calls and shared
+# pools, the cancellation token and the kernel's message code; a report fails the run. CI runs it.
+TSAN_TESTS = TensorTests|NeuralNetTests|CancellationTests|KernelTests|MessageTests|SupportTests
+tsan: setup
+	$(SWIFT) build $(TESTFLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
+	core="$$(.build-tsan/release/prunebook bench --blas-core-type)" && \
+	  env $${core:+OPENBLAS_CORETYPE=$$core} TSAN_OPTIONS=halt_on_error=1 \
+	  $(SWIFT) test $(TESTFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
 bench: build
 	$(SWIFT) run $(RELEASE) prunebook bench

@@ -39,8 +39,13 @@ extension Kernel {
         let count = session.executionCount
         if storeHistory { history.append(line: count, input: code) }
         if result.error != nil {
+            // the requests queued before the client can know of the error are the ones to abort:
+            // take them off the socket before the reply goes out
+            if stopOnError {
+                while let frames = try? socket.receive(timeout: 0) { queuedBeforeError.append(frames) }
+                abortPending = true
+            }
             reply(to: request, on: socket, "execute_reply", failure(result, count: count))
-            if stopOnError { abortPending = true }
         } else {
             reply(to: request, on: socket, "execute_reply", ok(count: count).merging("user_expressions", userExpressions(content)))
         }
@@ -85,10 +90,13 @@ extension Kernel {
         return .object(out)
     }
 
-    /// After a failed cell with `stop_on_error`, the execute requests already queued are
-    /// answered `aborted` without running (as IPython does); other requests are served.
+    /// After a failed cell with `stop_on_error`, the execute requests that were queued before its
+    /// reply are answered `aborted` without running (as IPython does); other requests among them
+    /// are served, and requests sent later run normally.
     func abortQueued(on socket: Socket) {
-        while let frames = try? socket.receive(timeout: 0) {
+        let queued = queuedBeforeError
+        queuedBeforeError = []
+        for frames in queued {
             let request: Message
             do { request = try signer.decode(frames) } catch {
                 KernelLog.write("dropped a message on \(socket.name): \(error)")

@@ -29,8 +29,10 @@ package final class Kernel: @unchecked Sendable {
     var progressDisplay: String?
     /// The request whose cell is running (parent of its outputs).
     var running: Message?
-    /// A cell failed with `stop_on_error`: abort the execute requests already queued.
+    /// A cell failed with `stop_on_error`: abort the execute requests queued before its reply.
     var abortPending = false
+    /// Those requests, taken off the shell socket before the failed cell's reply was sent.
+    var queuedBeforeError: [[[UInt8]]] = []
 
     /// A kernel that could not start: the connection file or a socket.
     package struct StartFailure: Error, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Synchronization
+import Support
 
 /// A cache of freed large tensor blocks, reused for the next tensor of the same size.
 ///
@@ -19,7 +19,7 @@ enum BlockCache {
         var blocks: [(bytes: Int, address: UInt)] = []
         var bytes = 0
     }
-    private static let idle = Mutex<Idle>(Idle())
+    private static let idle = Locked<Idle>(Idle())
 
     static func roundedBytes(_ bytes: Int) -> Int {
         let bytes = max(1, bytes)

@@ -1,4 +1,4 @@
-import Synchronization
+import Support
 
 /// A reusable block of temporary storage, 64-byte aligned, from `Scratch`: raw bytes that a
 /// kernel views as the scalars it computes in.
@@ -25,7 +25,7 @@ public final class ScratchBuffer: @unchecked Sendable {
 /// kernels allocate nothing per training step once the largest layer has run. Thread-safe:
 /// concurrent callers each get their own buffers. Idle memory is bounded by `maxIdle` buffers.
 public enum Scratch {
-    private static let idle = Mutex<[ScratchBuffer]>([])
+    private static let idle = Locked<[ScratchBuffer]>([])
     /// Most buffers kept while nobody uses them.
     public static let maxIdle = 24
 
