@@ -6,7 +6,10 @@ import Tensor
 /// Computed as im2col + GEMM on chunks of images that stay in cache, the batch split into a few
 /// lanes that run on the cores concurrently (see `ConvPlan`); backward as GEMMs + col2im in one
 /// pass over the batch. Scratch memory comes from `Scratch`, so a step allocates only its outputs.
-public final class Conv2d<Scalar: TensorScalar>: Layer {
+///
+/// With a mask and sparse kernels (`kernels`), forward and backward run on the kept weights only,
+/// by im2col + sparse product or by direct sparse convolution (`SparseConvKernels.swift`).
+public final class Conv2d<Scalar: TensorScalar>: Layer, SparseCapable {
     public let weight: Parameter<Scalar>
     public let bias: Parameter<Scalar>?
     public let stride: Int
@@ -16,6 +19,14 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
     private var input = Tensor<Scalar>(zeros: [0])
     private var outputGrad = Tensor<Scalar>(zeros: [0])
     private var inputTangent: Tensor<Scalar>?
+    /// Which kernels training and evaluation use (scoring passes leave it `.dense`).
+    public var kernels: KernelChoice = .dense
+    /// The path and weights of the last forward when it ran sparse.
+    private var sparse: (path: ConvKernelPath, weights: SparseMatrix<Scalar>)?
+    /// Forces a path whenever the kernels are not `.dense` (tests compare the paths on one shape).
+    var pathOverride: ConvKernelPath?
+    /// The path the last forward took.
+    public var lastForwardPath: ConvKernelPath { sparse?.path ?? .dense }
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -57,12 +68,20 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
         precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2d expects [N, \(inChannels), H, W], got \(x.shape)")
         input = x
         inputTangent = nil
+        sparse = sparsePlan(inputShape: x.shape)
+        if let (path, w) = sparse { return sparseConvolve(x, w, path: path, bias: bias?.value) }
         return convolve(x, weight.value, bias: bias?.value)
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
+        if let (path, w) = sparse, inputTangent == nil {
+            sparse = nil
+            defer { input = Tensor<Scalar>(zeros: [0]) }
+            return sparseBackward(input: input, dy: dy, w, path: path)
+        }
+        sparse = nil
         if let b = bias { Conv2d.addBiasGradient(dy, into: &b.grad) }
         let w = propagatesGradient ? weight.value : nil
         let dx = weight.grad.withUnsafeMutablePointer { gw in
@@ -134,6 +153,7 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
         c.weight.copyState(from: weight)
         if let b = bias { c.bias?.copyState(from: b) }
         c.propagatesGradient = propagatesGradient
+        c.kernels = kernels
         return c
     }
 
@@ -144,6 +164,7 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
         let c = Conv2d<Other>(weight: weight.converted(to: Other.self), bias: bias?.converted(to: Other.self),
                               stride: stride, padding: padding)
         c.propagatesGradient = propagatesGradient
+        c.kernels = kernels
         return c
     }
 

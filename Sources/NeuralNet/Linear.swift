@@ -1,7 +1,11 @@
 import Tensor
 
 /// y = x Wᵀ + b, with W of shape `[out, in]` as in PyTorch.
-public final class Linear<Scalar: TensorScalar>: Layer {
+///
+/// With a mask and sparse kernels (`kernels`), the three products run on the kept weights only
+/// (`SparseMatrix`): yᵀ = W·xᵀ, dxᵀ = Wᵀ·dyᵀ, and dW at the kept entries; the batch is the
+/// contiguous dimension, so each kept weight is one vector operation over the batch.
+public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
     public let weight: Parameter<Scalar>
     public let bias: Parameter<Scalar>?
     /// When false, `backward` skips the input gradient (the first layer of a network needs none).
@@ -9,6 +13,10 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     private var input = Tensor<Scalar>(zeros: [0])
     private var outputGrad = Tensor<Scalar>(zeros: [0])
     private var inputTangent: Tensor<Scalar>?
+    /// Which kernels training and evaluation use (scoring passes leave it `.dense`).
+    public var kernels: KernelChoice = .dense
+    /// The weights and transposed input of the last forward when it ran sparse.
+    private var sparse: (weights: SparseMatrix<Scalar>, inputT: Tensor<Scalar>)?
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         weight = Parameter(Tensor(zeros: [outFeatures, inFeatures]), role: .weight)
@@ -35,12 +43,34 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         precondition(x.count == x.shape[0] * inFeatures, "Linear expects [batch, \(inFeatures)], got \(x.shape)")
         input = x
         inputTangent = nil
+        sparse = nil
+        if let w = sparseWeights() {
+            let xT = x.transposedMatrix(rows: x.shape[0])
+            sparse = (w, xT)
+            return Linear.sparseMultiply(xT, w, bias: bias?.value)
+        }
         return Linear.multiply(x, weight.value, bias: bias?.value)
     }
+
+    /// The kept weights when this forward computes sparsely, by `kernels` and the rule.
+    func sparseWeights() -> SparseMatrix<Scalar>? {
+        guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
+        return kernels == .sparse || SparseKernelRule.linearIsSparse(density: w.density) ? w : nil
+    }
+
+    /// Whether the last forward ran on the sparse kernels.
+    public var lastForwardWasSparse: Bool { sparse != nil }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
+        if let (w, xT) = sparse, inputTangent == nil {
+            sparse = nil
+            let shape = input.shape
+            input = Tensor<Scalar>(zeros: [0])
+            return sparseBackward(dy, w, xT).reshaped(shape)
+        }
+        sparse = nil
         Linear.addGradients(x: input, dy: dy, weightGrad: &weight.grad, biasGrad: bias)
         let dx = propagatesGradient ? Linear.inputGradient(dy, weight.value, inputShape: input.shape)
                                     : Tensor<Scalar>(zeros: input.shape)
@@ -93,17 +123,60 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         return y
     }
 
-    /// dW += dyᵀ · x; db += Σ dy over the batch.
-    static func addGradients(x: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: inout Tensor<Scalar>, biasGrad: Parameter<Scalar>?) {
-        let batch = x.shape[0]
-        let (o, i) = (weightGrad.shape[0], weightGrad.shape[1])
-        dy.withUnsafePointer { dyp in
-            x.withUnsafePointer { xp in
-                weightGrad.withUnsafeMutablePointer { gw in
-                    BLAS.gemm(transA: true, m: o, n: i, k: batch, dyp, lda: o, xp, ldb: i, beta: 1, gw, ldc: i)
+    /// (W·xᵀ)ᵀ (+ b) with xᵀ `[in, N]`: rows of W split among tasks by their kept entries.
+    static func sparseMultiply(_ xT: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
+        let batch = xT.shape[1]
+        var yT = Tensor<Scalar>(uninitialized: [w.rows, batch])
+        let ranges = w.rowRanges(grain: max(1, Parallel.grain / max(1, batch)))
+        xT.withUnsafePointer { xp in
+            yT.withUnsafeMutablePointer { yp in
+                withOptionalPointer(bias) { bp in
+                    nonisolated(unsafe) let (xs, ys, bs) = (xp, yp, bp)
+                    Parallel.forEach(ranges.count) { c in
+                        w.multiply(xs, ldb: batch, width: batch, rows: ranges[c], into: ys, ldc: batch, bias: bs)
+                    }
                 }
             }
-            biasGrad?.grad.withUnsafeMutablePointer { gb in
+        }
+        return yT.transposedMatrix(rows: w.rows)
+    }
+
+    /// The sparse backward: db as dense; dW at the kept entries only (into the compact gradient);
+    /// dxᵀ = Wᵀ·dyᵀ with the batch split among tasks.
+    private func sparseBackward(_ dy: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, _ xT: Tensor<Scalar>) -> Tensor<Scalar> {
+        let batch = dy.shape[0]
+        if let b = bias { Linear.addBiasGradient(dy, into: b) }
+        let dyT = dy.transposedMatrix(rows: batch)
+        let ranges = w.rowRanges(grain: max(1, Parallel.grain / max(1, batch)))
+        dyT.withUnsafePointer { dp in
+            xT.withUnsafePointer { xp in
+                weight.accumulateCompactGradient { g in
+                    nonisolated(unsafe) let (ds, xs, gs) = (dp, xp, g.baseAddress)
+                    guard let gs else { return }  // no kept weight: no gradient to add
+                    Parallel.forEach(ranges.count) { c in
+                        w.sampledProduct(ds, lddy: batch, xs, ldb: batch, width: batch, rows: ranges[c], into: gs, accumulate: true)
+                    }
+                }
+            }
+        }
+        guard propagatesGradient else { return Tensor<Scalar>(zeros: [batch, inFeatures]) }
+        var dxT = Tensor<Scalar>(zeros: [inFeatures, batch])
+        dyT.withUnsafePointer { dp in
+            dxT.withUnsafeMutablePointer { xp in
+                nonisolated(unsafe) let (ds, dxs) = (dp, xp)
+                Parallel.forRanges(batch, grain: max(1, Parallel.grain / max(1, w.nonzeroCount))) { r in
+                    w.transposedMultiplyAdd(ds + r.lowerBound, lddy: batch, width: r.count, into: dxs + r.lowerBound, ldd: batch)
+                }
+            }
+        }
+        return dxT.transposedMatrix(rows: inFeatures)
+    }
+
+    /// db += Σ dy over the batch.
+    static func addBiasGradient(_ dy: Tensor<Scalar>, into bias: Parameter<Scalar>) {
+        let (batch, o) = (dy.shape[0], bias.shape[0])
+        dy.withUnsafePointer { dyp in
+            bias.grad.withUnsafeMutablePointer { gb in
                 // row by row, so the loop runs along memory; each sum still adds n = 0, 1, … in order
                 var sums = [Scalar](repeating: 0, count: o)
                 sums.withUnsafeMutableBufferPointer { s in
@@ -115,6 +188,20 @@ public final class Linear<Scalar: TensorScalar>: Layer {
                 }
             }
         }
+    }
+
+    /// dW += dyᵀ · x; db += Σ dy over the batch.
+    static func addGradients(x: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: inout Tensor<Scalar>, biasGrad: Parameter<Scalar>?) {
+        let batch = x.shape[0]
+        let (o, i) = (weightGrad.shape[0], weightGrad.shape[1])
+        dy.withUnsafePointer { dyp in
+            x.withUnsafePointer { xp in
+                weightGrad.withUnsafeMutablePointer { gw in
+                    BLAS.gemm(transA: true, m: o, n: i, k: batch, dyp, lda: o, xp, ldb: i, beta: 1, gw, ldc: i)
+                }
+            }
+        }
+        if let biasGrad { addBiasGradient(dy, into: biasGrad) }
     }
 
     /// dy · W, reshaped to the input's shape.
@@ -137,12 +224,14 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         c.weight.copyState(from: weight)
         if let b = bias { c.bias?.copyState(from: b) }
         c.propagatesGradient = propagatesGradient
+        c.kernels = kernels
         return c
     }
 
     public func converted<Other: TensorScalar>(to: Other.Type) -> any Layer<Other> {
         let c = Linear<Other>(weight: weight.converted(to: Other.self), bias: bias?.converted(to: Other.self))
         c.propagatesGradient = propagatesGradient
+        c.kernels = kernels
         return c
     }
 

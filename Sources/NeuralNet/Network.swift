@@ -117,6 +117,29 @@ public final class Network<Scalar: TensorScalar> {
         for (a, b) in zip(namedBuffers, other.namedBuffers) { a.buffer.value = b.buffer.value }
     }
 
+    /// Sets which kernels every conv and linear layer computes with (see `KernelChoice`).
+    public func useKernels(_ choice: KernelChoice) {
+        func visit(_ layer: any Layer<Scalar>) {
+            (layer as? any SparseCapable)?.kernels = choice
+            for (_, c) in layer.children { visit(c) }
+        }
+        visit(body)
+    }
+
+    /// Runs `body` with the given kernels, then restores each layer's previous choice.
+    public func withKernels<R, E: Error>(_ choice: KernelChoice, _ body: () throws(E) -> R) throws(E) -> R {
+        var layers: [any SparseCapable] = []
+        func visit(_ layer: any Layer<Scalar>) {
+            if let s = layer as? any SparseCapable { layers.append(s) }
+            for (_, c) in layer.children { visit(c) }
+        }
+        visit(self.body)
+        let previous = layers.map(\.kernels)
+        for l in layers { l.kernels = choice }
+        defer { for (l, k) in zip(layers, previous) { l.kernels = k } }
+        return try body()
+    }
+
     /// Sets every masked-out weight to zero.
     public func applyMasks() {
         for (_, p) in namedParameters { p.applyMask() }

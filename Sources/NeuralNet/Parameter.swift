@@ -18,23 +18,35 @@ public final class Parameter<Scalar: TensorScalar> {
     /// Gradient of the loss, accumulated by `backward` until `zeroGradient()`. Allocated on the
     /// first write, so that copies of a network that never run backward (θ0 kept for rewinding
     /// or restoring) cost only their values; reading it before then gives zeros.
+    ///
+    /// After a sparse kernel's backward the gradient is held only at the mask's kept positions
+    /// (`compactGradient`); reading `grad` then gives the dense tensor they make (zero elsewhere),
+    /// and writing it returns to the dense form.
     public var grad: Tensor<Scalar> {
-        get { storedGrad ?? Tensor(zeros: value.shape) }
-        set { storedGrad = newValue }
+        get { storedGrad ?? expandedCompactGradient() ?? Tensor(zeros: value.shape) }
+        set { storedGrad = newValue; compact = nil }
         _modify {
             // moved out so that the yielded tensor is uniquely referenced and updates in place
-            var g = storedGrad ?? Tensor(zeros: value.shape)
+            var g = storedGrad ?? expandedCompactGradient() ?? Tensor(zeros: value.shape)
             storedGrad = nil
+            compact = nil
             defer { storedGrad = g }
             yield &g
         }
     }
     private var storedGrad: Tensor<Scalar>?
+    /// The gradient at `sparseStructure`'s entries, when a sparse kernel computed it.
+    private var compact: [Scalar]?
+    /// The mask's structure, built on first use after the mask changes.
+    private var structureCache: SparseMatrix<Scalar>?
     public let role: ParameterRole
     /// 1 keeps a weight, 0 prunes it; nil means dense. Only prunable parameters carry one.
     public var mask: Tensor<Scalar>? {
         didSet {
             if let m = mask { precondition(m.shape == value.shape, "mask shape \(m.shape) ≠ parameter shape \(value.shape)") }
+            // a compact gradient is indexed by the old structure: make it dense first
+            if compact != nil { storedGrad = expandedCompactGradient(); compact = nil }
+            structureCache = nil
         }
     }
 
@@ -57,7 +69,68 @@ public final class Parameter<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     public func zeroGradient() {
         storedGrad?.zero()
+        if compact != nil {
+            compact?.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
         tangentGrad = nil
+    }
+
+    /// The mask's kept entries as a `[shape[0], count / shape[0]]` sparse matrix with the current
+    /// values, or nil without a mask (or one too large for 32-bit positions). The structure is
+    /// built once per mask; the values are gathered on every call.
+    public func sparseWeights() -> SparseMatrix<Scalar>? {
+        guard let mask, value.count > 0, value.count <= SparseMatrix<Scalar>.maxCount else { return nil }
+        var s = structureCache ?? SparseMatrix(mask: mask, rows: value.shape[0])
+        structureCache = nil  // keep the values array uniquely referenced while it is written
+        s.gather(from: value)
+        structureCache = s
+        return s
+    }
+
+    /// Fraction of the weights the mask keeps (1 without a mask).
+    public var density: Double {
+        guard let mask, mask.count > 0 else { return 1 }
+        return mask.withUnsafePointer { m in
+            var kept = 0
+            for i in 0..<mask.count where m[i] != 0 { kept += 1 }
+            return Double(kept) / Double(mask.count)
+        }
+    }
+
+    /// Lets a sparse kernel add to the gradient at the kept entries (`sparseWeights()` order):
+    /// `body` gets one scalar per entry. A dense gradient held so far is carried over at those entries.
+    public func accumulateCompactGradient(_ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        guard let s = structureCache else { preconditionFailure("accumulateCompactGradient before sparseWeights()") }
+        if compact == nil {
+            var c = [Scalar](repeating: 0, count: s.nonzeroCount)
+            if let dense = storedGrad {
+                dense.withUnsafePointer { d in
+                    for (e, p) in s.positions.enumerated() { c[e] = d[Int(p)] }
+                }
+            }
+            compact = c
+            storedGrad = nil
+        }
+        var c = compact ?? []
+        compact = nil  // uniquely referenced while written
+        c.withUnsafeMutableBufferPointer { body($0) }
+        compact = c
+    }
+
+    /// The compact gradient and the dense positions of its entries, when a sparse kernel computed
+    /// the gradient (optimizers then update only those entries).
+    public var compactGradient: (positions: [Int32], values: [Scalar])? {
+        guard let compact, let s = structureCache else { return nil }
+        return (s.positions, compact)
+    }
+
+    private func expandedCompactGradient() -> Tensor<Scalar>? {
+        guard let compact, let s = structureCache else { return nil }
+        var g = Tensor<Scalar>(zeros: value.shape)
+        g.withUnsafeMutablePointer { d in
+            for (e, p) in s.positions.enumerated() { d[Int(p)] = compact[e] }
+        }
+        return g
     }
 
     /// Adds `t` into `tangentGrad`.

@@ -115,3 +115,34 @@ extension Tensor {
         return (diff / ref).squareRoot()
     }
 }
+
+extension Tensor {
+    /// The tensor read as a `[rows, count / rows]` matrix, transposed: `[count / rows, rows]`.
+    /// In tiles, so both sides are read and written in cache-sized runs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func transposedMatrix(rows: Int) -> Tensor {
+        precondition(rows > 0 && count % rows == 0, "a \(shape) tensor cannot be read as \(rows) rows")
+        let cols = count / rows
+        var out = Tensor(uninitialized: [cols, rows])
+        let tile = 32
+        withUnsafePointer { src in
+            out.withUnsafeMutablePointer { dst in
+                var r0 = 0
+                while r0 < rows {
+                    let r1 = Swift.min(rows, r0 + tile)
+                    var c0 = 0
+                    while c0 < cols {
+                        let c1 = Swift.min(cols, c0 + tile)
+                        for r in r0..<r1 {
+                            for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] }
+                        }
+                        c0 = c1
+                    }
+                    r0 = r1
+                }
+            }
+        }
+        return out
+    }
+}

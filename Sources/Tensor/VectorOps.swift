@@ -107,4 +107,33 @@ public enum VectorOps {
         }
         while i < count { if mask[i] == 0 { values[i] = 0 }; i += 1 }
     }
+
+    /// y[i] += a · x[i] for i in 0..<count (each element on its own: no order to fix).
+    @inlinable
+    public static func axpy<Scalar: TensorScalar>(_ a: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>,
+                                                  count: Int) {
+        let w = Scalar.Vector.scalarCount
+        let av = Scalar.Vector(repeating: a)
+        var i = 0
+        while i + w <= count {
+            store(Scalar.add(load(y + i), Scalar.multiply(av, load(x + i))), y + i)
+            i += w
+        }
+        while i < count { y[i] += a * x[i]; i += 1 }
+    }
+
+    /// Σ x[i]·y[i] for i in 0..<count, in the scalar type (lane sums, then the tail, in order).
+    @inlinable
+    public static func dot<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>, count: Int) -> Scalar {
+        let w = Scalar.Vector.scalarCount
+        var acc = Scalar.Vector()
+        var i = 0
+        while i + w <= count {
+            acc = Scalar.add(acc, Scalar.multiply(load(x + i), load(y + i)))
+            i += w
+        }
+        var s = Scalar.laneSum(acc)
+        while i < count { s += x[i] * y[i]; i += 1 }
+        return s
+    }
 }

@@ -9,8 +9,14 @@ public struct Evaluation: Sendable, Equatable {
     public var accuracy: Double
     public var count: Int
 
-    /// Evaluates `network` on every image of `loader` (in order, no augmentation).
-    public static func run(_ network: Network<Float>, on loader: DataLoader) -> Evaluation {
+    /// Evaluates `network` on every image of `loader` (in order, no augmentation), with the given
+    /// kernels for its masked layers (nil: as the layers are set, as during training).
+    public static func run(_ network: Network<Float>, on loader: DataLoader, kernels: KernelChoice? = nil) -> Evaluation {
+        guard let kernels else { return evaluate(network, on: loader) }
+        return network.withKernels(kernels) { evaluate(network, on: loader) }
+    }
+
+    private static func evaluate(_ network: Network<Float>, on loader: DataLoader) -> Evaluation {
         var loss = 0.0, correct = 0, count = 0
         for batch in loader.evaluationBatches() {
             let logits = network.forward(batch.inputs, mode: .eval)

@@ -7,7 +7,10 @@ import Tensor
 /// except those marked in `decayFree` (PyTorch's parameter group with weight_decay 0).
 ///
 /// Masks: a parameter with a mask has its gradient masked before the step and its value after
-/// it, so pruned weights stay exactly zero.
+/// it, so pruned weights stay exactly zero. When a sparse kernel computed a parameter's gradient
+/// (only at its kept weights), the step visits those weights alone, with a momentum buffer of
+/// their size: the same arithmetic per weight, so the same bits, at a cost proportional to the
+/// kept weights.
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
@@ -18,6 +21,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// Per parameter: true when weight decay skips it (biases, BatchNorm with `wd_exclude`).
     public let decayFree: [Bool]
     private var buffers: [Tensor<Scalar>?]
+    /// Momentum of parameters stepped at their kept weights only, one scalar per kept weight.
+    private var compactBuffers: [(positions: [Int32], values: [Scalar])?]
 
     public init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 nesterov: Bool = false, weightDecay: Double = 0, decayFree: [Bool] = []) {
@@ -31,6 +36,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
         self.decayFree = decayFree.isEmpty ? Array(repeating: false, count: parameters.count) : decayFree
         buffers = Array(repeating: nil, count: parameters.count)
+        compactBuffers = Array(repeating: nil, count: parameters.count)
     }
 
     @_specialize(where Scalar == Float)
@@ -39,6 +45,15 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         let (lr, mu, damp) = (Scalar(learningRate), Scalar(momentum), Scalar(1 - dampening))
         for (k, p) in parameters.enumerated() {
             let wd = decayFree[k] ? 0 : Scalar(weightDecay)
+            if let (positions, grads) = p.compactGradient {
+                compactStep(k, p, positions: positions, grads: grads, lr: lr, mu: mu, wd: wd, damp: damp)
+                continue
+            }
+            if let c = compactBuffers[k] {
+                // the gradient is dense again: so is the momentum
+                buffers[k] = SGD.expand(c, into: p.shape)
+                compactBuffers[k] = nil
+            }
             let n = p.value.count
             let mask = p.mask
             var first = false
@@ -69,6 +84,56 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
             }
             if mu != 0 { buffers[k] = buf }
         }
+    }
+
+    /// The step of a parameter whose gradient is held at `positions` only: the dense step's
+    /// arithmetic on those weights, the momentum buffer one scalar per position.
+    private func compactStep(_ k: Int, _ p: Parameter<Scalar>, positions: [Int32], grads: [Scalar],
+                             lr: Scalar, mu: Scalar, wd: Scalar, damp: Scalar) {
+        let count = positions.count
+        var first = false
+        if mu != 0 && compactBuffers[k]?.positions != positions {
+            // a dense buffer (or one of an earlier mask) carries over at the kept positions
+            if let old = compactBuffers[k] { buffers[k] = SGD.expand(old, into: p.shape) }
+            first = buffers[k] == nil
+            compactBuffers[k] = (positions, buffers[k].map { SGD.gather($0, at: positions) } ?? [Scalar](repeating: 0, count: count))
+            buffers[k] = nil
+        }
+        var buf = compactBuffers[k]?.values ?? []
+        compactBuffers[k] = nil  // uniquely referenced while updated
+        let nesterov = self.nesterov
+        p.value.withUnsafeMutablePointer { w in
+            positions.withUnsafeBufferPointer { ps in
+                grads.withUnsafeBufferPointer { gs in
+                    buf.withUnsafeMutableBufferPointer { bs in
+                        nonisolated(unsafe) let (wp, pp, gp, bp) = (w, ps, gs, bs)
+                        Parallel.forRanges(count, grain: Parallel.grain) { r in
+                            for e in r {
+                                let i = Int(pp[e])
+                                let d = wd != 0 ? gp[e] + wd * wp[i] : gp[e]
+                                if mu == 0 { wp[i] -= lr * d; continue }
+                                let v = first ? d : mu * bp[e] + damp * d
+                                bp[e] = v
+                                wp[i] -= lr * (nesterov ? d + mu * v : v)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if mu != 0 { compactBuffers[k] = (positions, buf) }
+    }
+
+    static func gather(_ t: Tensor<Scalar>, at positions: [Int32]) -> [Scalar] {
+        t.withUnsafePointer { d in positions.map { d[Int($0)] } }
+    }
+
+    static func expand(_ c: (positions: [Int32], values: [Scalar]), into shape: [Int]) -> Tensor<Scalar> {
+        var t = Tensor<Scalar>(zeros: shape)
+        t.withUnsafeMutablePointer { d in
+            for (e, i) in c.positions.enumerated() { d[Int(i)] = c.values[e] }
+        }
+        return t
     }
 
     /// g[i] *= m[i].
@@ -107,6 +172,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// Forgets momentum (the next step starts a new buffer).
     public func reset() {
         buffers = Array(repeating: nil, count: parameters.count)
+        compactBuffers = Array(repeating: nil, count: parameters.count)
     }
 }
 

@@ -10,6 +10,15 @@ public enum Trainer {
     public static func train(_ network: Network<Float>, train: ImageSet, test: ImageSet?, normalization: Normalization,
                              options: TrainingOptions, progress: (any TrainingProgress)? = nil,
                              cancel: CancellationToken? = nil) throws(TrainingError) -> TrainingRun {
+        try network.withKernels(options.kernels) { () throws(TrainingError) -> TrainingRun in
+            try loop(network, train: train, test: test, normalization: normalization, options: options,
+                 progress: progress, cancel: cancel)
+        }
+    }
+
+    private static func loop(_ network: Network<Float>, train: ImageSet, test: ImageSet?, normalization: Normalization,
+                            options: TrainingOptions, progress: (any TrainingProgress)?,
+                            cancel: CancellationToken?) throws(TrainingError) -> TrainingRun {
         guard train.count > 0 else { throw TrainingError.invalid("training set \(train.name) is empty") }
         guard options.batchSize >= 1 else { throw TrainingError.invalid("batch size must be at least 1, got \(options.batchSize)") }
         guard options.epochs >= 1 || (options.steps ?? 0) >= 1 else {

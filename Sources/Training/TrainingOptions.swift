@@ -1,4 +1,5 @@
 import Datasets
+import NeuralNet
 
 /// A training recipe. Defaults: SGD with momentum 0.9, weight decay 5e-4, batch 128, constant rate.
 public struct TrainingOptions: Sendable, Equatable {
@@ -27,6 +28,8 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Parameters weight decay skips: "bias" (every bias), "bn" (BatchNorm's weight and bias),
     /// or parameter names and `*` patterns ("fc3.*"). Empty: decay on every parameter, as PyTorch.
     public var weightDecayExclude: [String] = []
+    /// Dense or sparse products for the masked layers (`.auto`: per layer, by shape and density).
+    public var kernels: KernelChoice = .auto
 
     public init(epochs: Int = 1, steps: Int? = nil, batchSize: Int = 128, learningRate: Double = 0.1,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4, nesterov: Bool = false,

@@ -1,0 +1,197 @@
+import Tensor
+
+/// The sparse paths of a convolution (see `ConvKernelPath`), over the kept weights only:
+///
+/// - `.columns`: the dense path's chunks of im2col columns, multiplied by the sparse weights
+///   (`SparseMatrix.multiply`); backward the sampled weight gradient and Wᵀ·dY + col2im.
+/// - `.direct`: no column matrix. Each kept weight w[o, c, i, j] adds w · (input plane c shifted by
+///   (i, j)) into output plane o, one contiguous row at a time for stride 1; backward the same
+///   loops give dW[o, c, i, j] as dot products and scatter w · dy into the input gradient.
+///
+/// The batch is split into the dense path's lanes (`ConvPlan`); each lane sums its own partial
+/// weight gradient and the partials are added in lane order, so results never depend on threads.
+extension Conv2d {
+    /// The path and kept weights when the next forward on inputs of `shape` computes sparsely.
+    func sparsePlan(inputShape shape: [Int]) -> (path: ConvKernelPath, weights: SparseMatrix<Scalar>)? {
+        guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
+        let positions = geometry(shape).positions
+        let path: ConvKernelPath
+        if let forced = pathOverride { return forced == .dense ? nil : (forced, w) }
+        switch kernels {
+        case .sparse: path = positions >= SparseKernelRule.directMinPositions ? .direct : .columns
+        case .auto, .dense: path = SparseKernelRule.convPath(density: w.density, positions: positions)
+        }
+        return path == .dense ? nil : (path, w)
+    }
+
+    /// y = conv(x, W) + b on the kept weights.
+    func sparseConvolve(_ x: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, path: ConvKernelPath,
+                        bias: Tensor<Scalar>?) -> Tensor<Scalar> {
+        let plan = ConvPlan(geometry(x.shape), outChannels: outChannels, batch: x.shape[0])
+        let (O, P) = (plan.O, plan.P)
+        var y = Tensor<Scalar>(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
+        x.withUnsafePointer { xp in
+            y.withUnsafeMutablePointer { yp in
+                withOptionalPointer(bias) { bp in
+                    nonisolated(unsafe) let (xs, ys, bs) = (xp, yp, bp)
+                    let biasValues = bias?.scalars
+                    Parallel.forEach(plan.lanes) { lane in
+                        if path == .direct {
+                            for j in plan.images(of: lane) {
+                                Conv2d.directForward(w, plan.g, image: xs + j * plan.imageSize, into: ys + j * O * P, bias: bs)
+                            }
+                            return
+                        }
+                        Scratch.with([plan.columnCount, plan.outputCount], of: Scalar.self) { buffers in
+                            let cols = buffers[0]
+                            plan.forEachChunk(of: lane) { first, count in
+                                let n = count * P
+                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
+                                if count == 1 {
+                                    w.multiply(cols, ldb: n, width: n, rows: 0..<O, into: ys + first * O * P, ldc: n, bias: bs)
+                                } else {
+                                    w.multiply(cols, ldb: n, width: n, rows: 0..<O, into: buffers[1], ldc: n, bias: nil)
+                                    Conv2d.scatter(buffers[1], into: ys + first * O * P, channels: O, images: count,
+                                                   positions: P, bias: biasValues)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// The sparse backward: db dense, dW at the kept entries (added to the compact gradient),
+    /// and dx when `propagatesGradient`.
+    func sparseBackward(input: Tensor<Scalar>, dy: Tensor<Scalar>, _ w: SparseMatrix<Scalar>,
+                        path: ConvKernelPath) -> Tensor<Scalar> {
+        if let b = bias { Conv2d.addBiasGradient(dy, into: &b.grad) }
+        let plan = ConvPlan(geometry(input.shape), outChannels: outChannels, batch: input.shape[0])
+        let (O, P, nnz) = (plan.O, plan.P, w.nonzeroCount)
+        let wantX = propagatesGradient
+        var dx = Tensor<Scalar>(zeros: wantX ? input.shape : [0])
+        let partials = Scratch.take(max(1, nnz * plan.lanes), of: Scalar.self)
+        defer { Scratch.give(partials) }
+        let partialBase = partials.base(as: Scalar.self)
+        input.withUnsafePointer { xp in
+            dy.withUnsafePointer { dyp in
+                dx.withUnsafeMutablePointer { dxp in
+                    nonisolated(unsafe) let (xs, dys, dxs, parts) = (xp, dyp, dxp, partialBase)
+                    Parallel.forEach(plan.lanes) { lane in
+                        let partial = parts + lane * nnz
+                        partial.update(repeating: 0, count: nnz)
+                        if path == .direct {
+                            for j in plan.images(of: lane) {
+                                Conv2d.directBackward(w, plan.g, image: xs + j * plan.imageSize, dy: dys + j * O * P,
+                                                      weightGrad: partial, inputGrad: wantX ? dxs + j * plan.imageSize : nil)
+                            }
+                            return
+                        }
+                        Scratch.with([plan.columnCount, plan.outputCount], of: Scalar.self) { buffers in
+                            let cols = buffers[0]
+                            plan.forEachChunk(of: lane) { first, count in
+                                let n = count * P
+                                let dyImages = dys + first * O * P
+                                let dyc: UnsafePointer<Scalar>
+                                if count == 1 {
+                                    dyc = dyImages
+                                } else {
+                                    Conv2d.gather(dyImages, into: buffers[1], channels: O, images: count, positions: P)
+                                    dyc = UnsafePointer(buffers[1])
+                                }
+                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
+                                w.sampledProduct(dyc, lddy: n, cols, ldb: n, width: n, rows: 0..<O, into: partial, accumulate: true)
+                                guard wantX else { return }
+                                // the column gradient reuses the column buffer (dx was zeroed)
+                                cols.update(repeating: 0, count: plan.g.patch * n)
+                                w.transposedMultiplyAdd(dyc, lddy: n, width: n, into: cols, ldd: n)
+                                Im2col.accumulate(cols, ld: n, into: dxs + first * plan.imageSize, plan.g, count: count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let lanes = plan.lanes
+        weight.accumulateCompactGradient { g in
+            guard let gs = g.baseAddress else { return }
+            for e in 0..<nnz {
+                var s = partialBase[e]
+                for l in 1..<max(1, lanes) { s += partialBase[l * nnz + e] }
+                gs[e] += s
+            }
+        }
+        return wantX ? dx : Tensor<Scalar>(zeros: input.shape)
+    }
+
+    /// One image's direct sparse convolution: out[o] = b[o] + Σ over row o's kept weights of
+    /// w · (input plane c shifted by the weight's offset).
+    static func directForward(_ w: SparseMatrix<Scalar>, _ g: ConvGeometry, image x: UnsafePointer<Scalar>,
+                              into y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
+        let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
+        let (kw, kk) = (g.kernelW, g.kernelH * g.kernelW)
+        w.withStorage { rs, ci, v in
+            for o in 0..<w.rows {
+                let out = y + o * OH * OW
+                out.update(repeating: bias?[o] ?? 0, count: OH * OW)
+                for e in Int(rs[o])..<Int(rs[o + 1]) {
+                    let col = Int(ci[e])
+                    let (c, q) = (col / kk, col % kk)
+                    let (ki, kj) = (q / kw, q % kw)
+                    let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
+                    guard !cols.isEmpty else { continue }
+                    let value = v[e]
+                    let plane = x + c * H * W
+                    for oh in rows {
+                        let src = plane + (oh * s + ki - pad) * W + kj - pad
+                        let dst = out + oh * OW
+                        if s == 1 {
+                            VectorOps.axpy(value, src + cols.lowerBound, dst + cols.lowerBound, count: cols.count)
+                        } else {
+                            for ow in cols { dst[ow] += value * src[ow * s] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One image's direct sparse backward: adds dW at each kept weight (a dot product of dy's
+    /// plane with the shifted input plane) into `weightGrad`, and w · dy into the shifted input
+    /// gradient plane when `inputGrad` is given.
+    static func directBackward(_ w: SparseMatrix<Scalar>, _ g: ConvGeometry, image x: UnsafePointer<Scalar>,
+                               dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
+                               inputGrad dx: UnsafeMutablePointer<Scalar>?) {
+        let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
+        let (kw, kk) = (g.kernelW, g.kernelH * g.kernelW)
+        w.withStorage { rs, ci, v in
+            for o in 0..<w.rows {
+                let grad = dy + o * OH * OW
+                for e in Int(rs[o])..<Int(rs[o + 1]) {
+                    let col = Int(ci[e])
+                    let (c, q) = (col / kk, col % kk)
+                    let (ki, kj) = (q / kw, q % kw)
+                    let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
+                    guard !cols.isEmpty else { continue }
+                    let value = v[e]
+                    let offset = c * H * W
+                    var sum: Scalar = 0
+                    for oh in rows {
+                        let at = offset + (oh * s + ki - pad) * W + kj - pad
+                        let d = grad + oh * OW
+                        if s == 1 {
+                            sum += VectorOps.dot(d + cols.lowerBound, x + at + cols.lowerBound, count: cols.count)
+                            if let dx { VectorOps.axpy(value, d + cols.lowerBound, dx + at + cols.lowerBound, count: cols.count) }
+                        } else {
+                            for ow in cols { sum += d[ow] * x[at + ow * s] }
+                            if let dx { for ow in cols { dx[at + ow * s] += value * d[ow] } }
+                        }
+                    }
+                    weightGrad[e] += sum
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// A matrix in compressed sparse row form (CSR) whose structure is a mask's kept entries: the
+/// weights of a pruned layer seen as `[rows, columns]` (a linear layer's `[out, in]`, a
+/// convolution's `[out, in·k·k]`).
+///
+/// The structure (row starts, column indices, the flat dense position of each entry) is built
+/// once per mask; `values` are gathered from the dense weights before each use, so optimizers keep
+/// updating the dense tensor and every other part of the engine sees an ordinary layer.
+public struct SparseMatrix<Scalar: TensorScalar>: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// Entries of row r are `rowStart[r]..<rowStart[r + 1]`.
+    public let rowStart: [Int32]
+    /// Column of each entry, increasing within a row.
+    public let columnIndex: [Int32]
+    /// `row · columns + column` of each entry: where it lives in the dense tensor.
+    public let positions: [Int32]
+    /// The entries' values, in entry order.
+    public var values: [Scalar]
+
+    /// Largest dense tensor whose positions fit the 32-bit indices.
+    public static var maxCount: Int { Int(Int32.max) }
+
+    /// The structure of `mask`'s nonzero entries, `mask` read as `[rows, count / rows]`; values zero.
+    public init(mask: Tensor<Scalar>, rows: Int) {
+        precondition(rows > 0 && mask.count % rows == 0, "a \(mask.shape) mask cannot be read as \(rows) rows")
+        precondition(mask.count <= SparseMatrix.maxCount, "\(mask.count) entries do not fit 32-bit positions")
+        let columns = mask.count / rows
+        var starts = [Int32](repeating: 0, count: rows + 1)
+        var cols: [Int32] = [], pos: [Int32] = []
+        mask.withUnsafePointer { m in
+            var kept = 0
+            for i in 0..<mask.count where m[i] != 0 { kept += 1 }
+            cols.reserveCapacity(kept)
+            pos.reserveCapacity(kept)
+            for r in 0..<rows {
+                let row = m + r * columns
+                for c in 0..<columns where row[c] != 0 {
+                    cols.append(Int32(c))
+                    pos.append(Int32(r * columns + c))
+                }
+                starts[r + 1] = Int32(cols.count)
+            }
+        }
+        self.rows = rows
+        self.columns = columns
+        rowStart = starts
+        columnIndex = cols
+        positions = pos
+        values = [Scalar](repeating: 0, count: cols.count)
+    }
+
+    /// Number of stored entries.
+    public var nonzeroCount: Int { columnIndex.count }
+
+    /// Fraction of the dense entries stored.
+    public var density: Double { Double(nonzeroCount) / Double(max(1, rows * columns)) }
+
+    /// Takes the values at the stored positions from the dense tensor.
+    public mutating func gather(from dense: Tensor<Scalar>) {
+        precondition(dense.count == rows * columns, "a \(dense.shape) tensor is not \(rows)×\(columns)")
+        let pos = positions
+        dense.withUnsafePointer { d in
+            values.withUnsafeMutableBufferPointer { v in
+                pos.withUnsafeBufferPointer { p in
+                    for e in 0..<p.count { v[e] = d[Int(p[e])] }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the structure and values (for the kernels' loops).
+    @inlinable
+    public func withStorage<R>(_ body: (_ rowStart: UnsafeBufferPointer<Int32>, _ columnIndex: UnsafeBufferPointer<Int32>,
+                                        _ values: UnsafeBufferPointer<Scalar>) -> R) -> R {
+        rowStart.withUnsafeBufferPointer { rs in
+            columnIndex.withUnsafeBufferPointer { ci in
+                values.withUnsafeBufferPointer { v in body(rs, ci, v) }
+            }
+        }
+    }
+}

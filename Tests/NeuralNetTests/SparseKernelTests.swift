@@ -1,0 +1,144 @@
+@testable import NeuralNet
+import Tensor
+import Testing
+import Training
+
+/// The sparse kernels (#22) against the dense ones: forward, input gradient and weight gradient
+/// at the kept weights, per layer type and path, at densities from 0.5 to a single kept weight,
+/// in both precisions; then a whole SGD step on every zoo model.
+@Suite struct SparseKernelTests {
+    static let densities = [0.5, 0.1, 0.01, 0.001]
+
+    /// A tensor of normal values (Philox, so every run draws the same).
+    static func normal<Scalar: TensorScalar>(_ shape: [Int], seed: UInt64, _: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+        var g = Philox(seed: seed)
+        return Tensor(shape: shape, scalars: (0..<TensorShape.count(of: shape)).map { _ in Scalar(g.normal()) })
+    }
+
+    /// A mask keeping about `density` of the entries (at least one unless `density` is 0).
+    static func mask<Scalar: TensorScalar>(_ shape: [Int], density: Double, seed: UInt64) -> Tensor<Scalar> {
+        var g = Philox(seed: seed, stream: 7)
+        let n = TensorShape.count(of: shape)
+        var bits = (0..<n).map { _ in g.uniformDouble() < density ? Scalar(1) : 0 }
+        if density > 0, !bits.contains(1) { bits[g.below(n)] = 1 }
+        return Tensor(shape: shape, scalars: bits)
+    }
+
+    static func relativeError<Scalar: TensorScalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Double {
+        precondition(a.shape == b.shape, "\(a.shape) vs \(b.shape)")
+        var num = 0.0, den = 0.0
+        for i in 0..<a.count {
+            let d = Double(a[flat: i]) - Double(b[flat: i])
+            num += d * d
+            den += Double(b[flat: i]) * Double(b[flat: i])
+        }
+        return den == 0 ? num.squareRoot() : (num / den).squareRoot()
+    }
+
+    /// Runs forward and backward on `layer` and returns (y, dx, dW at kept weights, db).
+    static func pass<Scalar: TensorScalar, L: Layer<Scalar>>(_ layer: L, weight: Parameter<Scalar>, bias: Parameter<Scalar>?,
+                                                             x: Tensor<Scalar>, dy: Tensor<Scalar>)
+        -> (y: Tensor<Scalar>, dx: Tensor<Scalar>, dw: Tensor<Scalar>, db: Tensor<Scalar>?) {
+        weight.zeroGradient()
+        bias?.zeroGradient()
+        let y = layer.forward(x, mode: .train)
+        let dx = layer.backward(dy)
+        var dw = weight.grad
+        if let m = weight.mask { dw = dw * m }
+        return (y, dx, dw, bias?.grad)
+    }
+
+    static func tolerance<Scalar: TensorScalar>(_: Scalar.Type) -> Double { Scalar.self == Float.self ? 2e-5 : 1e-12 }
+
+    static func checkLinear<Scalar: TensorScalar>(_: Scalar.Type, density: Double, emptyRows: Bool = false) {
+        let (i, o, n) = (37, 23, 19)
+        let layer = Linear<Scalar>(inFeatures: i, outFeatures: o)
+        layer.weight.value = normal([o, i], seed: 1)
+        layer.bias?.value = normal([o], seed: 2)
+        var m: Tensor<Scalar> = mask([o, i], density: density, seed: 3)
+        if emptyRows { m.withUnsafeMutablePointer { p in for r in stride(from: 0, to: o, by: 2) { (p + r * i).update(repeating: 0, count: i) } } }
+        layer.weight.mask = m
+        layer.weight.applyMask()
+        let x: Tensor<Scalar> = normal([n, i], seed: 4), dy: Tensor<Scalar> = normal([n, o], seed: 5)
+        layer.kernels = .dense
+        let dense = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        layer.kernels = .sparse
+        let sparse = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        #expect(layer.weight.compactGradient != nil, "the sparse backward keeps the gradient compact")
+        let tol = tolerance(Scalar.self)
+        #expect(relativeError(sparse.y, dense.y) <= tol, "linear y, density \(density)")
+        #expect(relativeError(sparse.dx, dense.dx) <= tol, "linear dx, density \(density)")
+        #expect(relativeError(sparse.dw, dense.dw) <= tol, "linear dW, density \(density)")
+        #expect(sparse.db == dense.db)
+    }
+
+    @Test(arguments: densities + [0])
+    func linearMatchesDense(density: Double) {
+        Self.checkLinear(Float.self, density: density)
+        Self.checkLinear(Double.self, density: density)
+        Self.checkLinear(Float.self, density: density, emptyRows: true)
+    }
+
+    struct ConvCase: Sendable, CustomStringConvertible {
+        let c, o, k, stride, padding, size: Int
+        var description: String { "\(c)→\(o) k\(k) s\(stride) p\(padding) on \(size)²" }
+    }
+
+    static let convCases = [
+        ConvCase(c: 5, o: 7, k: 3, stride: 1, padding: 1, size: 9),
+        ConvCase(c: 4, o: 6, k: 3, stride: 2, padding: 1, size: 10),
+        ConvCase(c: 3, o: 5, k: 5, stride: 1, padding: 0, size: 12),
+        ConvCase(c: 6, o: 4, k: 1, stride: 2, padding: 0, size: 7),
+        ConvCase(c: 8, o: 8, k: 3, stride: 1, padding: 1, size: 2),
+    ]
+
+    static func checkConv<Scalar: TensorScalar>(_: Scalar.Type, _ cc: ConvCase, density: Double, path: ConvKernelPath) {
+        let layer = Conv2d<Scalar>(inChannels: cc.c, outChannels: cc.o, kernelSize: cc.k, stride: cc.stride, padding: cc.padding)
+        let shape = [cc.o, cc.c, cc.k, cc.k]
+        layer.weight.value = normal(shape, seed: 11)
+        layer.bias?.value = normal([cc.o], seed: 12)
+        layer.weight.mask = mask(shape, density: density, seed: 13)
+        layer.weight.applyMask()
+        let batch = 6  // more images than lanes, so lanes hold several
+        let x: Tensor<Scalar> = normal([batch, cc.c, cc.size, cc.size], seed: 14)
+        let out = (try? layer.outputShape(for: [cc.c, cc.size, cc.size])) ?? []
+        let dy: Tensor<Scalar> = normal([batch] + out, seed: 15)
+        layer.kernels = .dense
+        let dense = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        layer.kernels = .sparse
+        layer.pathOverride = path
+        let sparse = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        #expect(layer.lastForwardPath == .dense)  // backward consumed the plan
+        let tol = tolerance(Scalar.self)
+        #expect(relativeError(sparse.y, dense.y) <= tol, "conv y, \(cc), \(path), density \(density)")
+        #expect(relativeError(sparse.dx, dense.dx) <= tol, "conv dx, \(cc), \(path), density \(density)")
+        #expect(relativeError(sparse.dw, dense.dw) <= tol, "conv dW, \(cc), \(path), density \(density)")
+        if let a = sparse.db, let b = dense.db { #expect(relativeError(a, b) <= tol) }
+    }
+
+    @Test(arguments: [ConvKernelPath.direct, .columns])
+    func convMatchesDense(path: ConvKernelPath) {
+        for cc in Self.convCases {
+            for d in Self.densities + [0] {
+                Self.checkConv(Float.self, cc, density: d, path: path)
+                Self.checkConv(Double.self, cc, density: d, path: path)
+            }
+        }
+    }
+
+    /// A sparse forward really is sparse: a value at a pruned position (which a dense product
+    /// would read) changes nothing, and the compact gradient has one entry per kept weight.
+    @Test func prunedValuesAreNeverRead() {
+        let layer = Linear<Float>(inFeatures: 4, outFeatures: 2)
+        layer.weight.value = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 5, 6, 7, 8])
+        layer.weight.mask = Tensor(shape: [2, 4], scalars: [1, 0, 0, 1, 0, 0, 1, 0])
+        layer.bias?.value = Tensor(shape: [2], scalars: [0.5, -0.5])
+        layer.kernels = .sparse
+        let y = layer.forward(Tensor(shape: [1, 4], scalars: [1, 10, 100, 1000]), mode: .train)
+        // row 0: 1·1 + 4·1000 + 0.5; row 1: 7·100 − 0.5 (the unmasked 2, 3, 5, 6, 8 are skipped)
+        #expect(y.scalars == [4001.5, 699.5])
+        _ = layer.backward(Tensor(shape: [1, 2], scalars: [1, 2]))
+        #expect(layer.weight.compactGradient?.values == [1, 1000, 200])
+        #expect(layer.weight.grad.scalars == [1, 0, 0, 1000, 0, 0, 200, 0])
+    }
+}
