@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "Pruning", "Tensor", "Training"]),
         .target(name: "Sweep", dependencies: ["Builtins", "CSystem", "JSON", "Notebook", "PruneScript", "Session", "Support"]),
         .target(name: "PrunebookCLI", dependencies: [
-            "Benchmarks", "CReadline", "Datasets", "JSON", "Kernel", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",
+            "Benchmarks", "CReadline", "Datasets", "JSON", "Kernel", "NeuralNet", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "prunebook", dependencies: ["PrunebookCLI"]),

@@ -127,7 +127,7 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
     static func sparseMultiply(_ xT: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
         let batch = xT.shape[1]
         var yT = Tensor<Scalar>(uninitialized: [w.rows, batch])
-        let ranges = w.rowRanges(grain: max(1, Parallel.grain / max(1, batch)))
+        let ranges = w.rowRanges(grain: max(1, SparseKernelRule.taskGrain / max(1, batch)))
         xT.withUnsafePointer { xp in
             yT.withUnsafeMutablePointer { yp in
                 withOptionalPointer(bias) { bp in
@@ -147,7 +147,7 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
         let batch = dy.shape[0]
         if let b = bias { Linear.addBiasGradient(dy, into: b) }
         let dyT = dy.transposedMatrix(rows: batch)
-        let ranges = w.rowRanges(grain: max(1, Parallel.grain / max(1, batch)))
+        let ranges = w.rowRanges(grain: max(1, SparseKernelRule.taskGrain / max(1, batch)))
         dyT.withUnsafePointer { dp in
             xT.withUnsafePointer { xp in
                 weight.accumulateCompactGradient { g in
@@ -164,7 +164,7 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
         dyT.withUnsafePointer { dp in
             dxT.withUnsafeMutablePointer { xp in
                 nonisolated(unsafe) let (ds, dxs) = (dp, xp)
-                Parallel.forRanges(batch, grain: max(1, Parallel.grain / max(1, w.nonzeroCount))) { r in
+                Parallel.forRanges(batch, grain: max(1, SparseKernelRule.taskGrain / max(1, w.nonzeroCount))) { r in
                     w.transposedMultiplyAdd(ds + r.lowerBound, lddy: batch, width: r.count, into: dxs + r.lowerBound, ldd: batch)
                 }
             }

@@ -36,6 +36,16 @@ extension Conv2d {
                     nonisolated(unsafe) let (xs, ys, bs) = (xp, yp, bp)
                     let biasValues = bias?.scalars
                     Parallel.forEach(plan.lanes) { lane in
+                        if path == .direct, let padded = PaddedPlanes(plan.g, outChannels: O) {
+                            Scratch.with([padded.inputCount, padded.outputCount], of: Scalar.self) { buffers in
+                                for j in plan.images(of: lane) {
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0])
+                                    Conv2d.paddedForward(w, padded, input: buffers[0], output: buffers[1], bias: bs)
+                                    padded.crop(buffers[1], into: ys + j * O * P, channels: O)
+                                }
+                            }
+                            return
+                        }
                         if path == .direct {
                             for j in plan.images(of: lane) {
                                 Conv2d.directForward(w, plan.g, image: xs + j * plan.imageSize, into: ys + j * O * P, bias: bs)
@@ -82,6 +92,20 @@ extension Conv2d {
                     Parallel.forEach(plan.lanes) { lane in
                         let partial = parts + lane * nnz
                         partial.update(repeating: 0, count: nnz)
+                        if path == .direct, let padded = PaddedPlanes(plan.g, outChannels: O) {
+                            let counts = [padded.inputCount, padded.outputCount] + (wantX ? [padded.inputCount] : [])
+                            Scratch.with(counts, of: Scalar.self) { buffers in
+                                for j in plan.images(of: lane) {
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0])
+                                    padded.widen(dys + j * O * P, into: buffers[1], channels: O)
+                                    if wantX { buffers[2].update(repeating: 0, count: padded.inputCount) }
+                                    Conv2d.paddedBackward(w, padded, input: buffers[0], dy: buffers[1], weightGrad: partial,
+                                                          inputGrad: wantX ? buffers[2] : nil)
+                                    if wantX { padded.cropInput(buffers[2], into: dxs + j * plan.imageSize) }
+                                }
+                            }
+                            return
+                        }
                         if path == .direct {
                             for j in plan.images(of: lane) {
                                 Conv2d.directBackward(w, plan.g, image: xs + j * plan.imageSize, dy: dys + j * O * P,
@@ -124,6 +148,45 @@ extension Conv2d {
             }
         }
         return wantX ? dx : Tensor<Scalar>(zeros: input.shape)
+    }
+
+    /// One image's direct sparse convolution of stride 1 on zero-padded planes: every kept weight
+    /// is one contiguous multiply-add of `span` scalars, out[o][t] += w · in[c][t + shift], with no
+    /// border logic (the padded width's extra output columns are dropped by `crop`).
+    static func paddedForward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
+                              output y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
+        let (plane, outPlane, span, wp, kk, kw) = (p.plane, p.outPlane, p.span, p.paddedWidth, p.g.kernelH * p.g.kernelW, p.g.kernelW)
+        w.withStorage { rs, ci, v in
+            for o in 0..<w.rows {
+                let out = y + o * outPlane
+                out.update(repeating: bias?[o] ?? 0, count: outPlane)
+                for e in Int(rs[o])..<Int(rs[o + 1]) {
+                    let col = Int(ci[e])
+                    let (c, q) = (col / kk, col % kk)
+                    VectorOps.axpy(v[e], x + c * plane + (q / kw) * wp + q % kw, out, count: span)
+                }
+            }
+        }
+    }
+
+    /// The backward of `paddedForward`: dW at each kept weight as one dot product over the span
+    /// (dy's extra columns are zero, so they add nothing), and w · dy into the padded input gradient.
+    static func paddedBackward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
+                               dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
+                               inputGrad dx: UnsafeMutablePointer<Scalar>?) {
+        let (plane, outPlane, span, wp, kk, kw) = (p.plane, p.outPlane, p.span, p.paddedWidth, p.g.kernelH * p.g.kernelW, p.g.kernelW)
+        w.withStorage { rs, ci, v in
+            for o in 0..<w.rows {
+                let grad = dy + o * outPlane
+                for e in Int(rs[o])..<Int(rs[o + 1]) {
+                    let col = Int(ci[e])
+                    let (c, q) = (col / kk, col % kk)
+                    let at = c * plane + (q / kw) * wp + q % kw
+                    weightGrad[e] += VectorOps.dot(grad, x + at, count: span)
+                    if let dx { VectorOps.axpy(v[e], grad, dx + at, count: span) }
+                }
+            }
+        }
     }
 
     /// One image's direct sparse convolution: out[o] = b[o] + Σ over row o's kept weights of
@@ -192,6 +255,80 @@ extension Conv2d {
                     weightGrad[e] += sum
                 }
             }
+        }
+    }
+}
+
+/// The layout of a stride-1 convolution on zero-padded planes: the input planes padded to
+/// Hp × Wp, the output planes `outH` rows of the padded width Wp (the last kw − 1 columns of each
+/// row are not outputs). Output position (r, c) reads input (r + i, c + j) for weight offset
+/// (i, j): flat offset i·Wp + j, the same for every position, so each kept weight is one run.
+struct PaddedPlanes {
+    let g: ConvGeometry
+    let outChannels: Int
+    let paddedHeight, paddedWidth: Int
+
+    /// Nil unless the convolution has stride 1.
+    init?(_ g: ConvGeometry, outChannels: Int) {
+        guard g.stride == 1, g.outH > 0, g.outW > 0 else { return nil }
+        self.g = g
+        self.outChannels = outChannels
+        paddedHeight = g.height + 2 * g.padding
+        paddedWidth = g.width + 2 * g.padding
+    }
+
+    var plane: Int { paddedHeight * paddedWidth }
+    var outPlane: Int { g.outH * paddedWidth }
+    /// From the first output position to the last, in the padded layout.
+    var span: Int { (g.outH - 1) * paddedWidth + g.outW }
+    var inputCount: Int { g.channels * plane }
+    var outputCount: Int { outChannels * outPlane }
+
+    /// Copies one image's `[C, H, W]` planes into the padded layout (zero border).
+    func pad<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>) {
+        let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
+        for c in 0..<g.channels {
+            let out = dst + c * plane
+            if pad > 0 {
+                out.update(repeating: 0, count: pad * wp)
+                (out + (pad + H) * wp).update(repeating: 0, count: pad * wp)
+            }
+            for r in 0..<H {
+                let row = out + (pad + r) * wp
+                if pad > 0 {
+                    row.update(repeating: 0, count: pad)
+                    (row + pad + W).update(repeating: 0, count: pad)
+                }
+                (row + pad).update(from: x + (c * H + r) * W, count: W)
+            }
+        }
+    }
+
+    /// Copies the output positions of padded-width planes into `[O, outH, outW]`.
+    func crop<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, channels: Int) {
+        let (oh, ow, wp) = (g.outH, g.outW, paddedWidth)
+        for o in 0..<channels {
+            for r in 0..<oh { (y + (o * oh + r) * ow).update(from: src + o * outPlane + r * wp, count: ow) }
+        }
+    }
+
+    /// `[O, outH, outW]` gradients into padded-width planes, the extra columns zero.
+    func widen<Scalar: TensorScalar>(_ dy: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: Int) {
+        let (oh, ow, wp) = (g.outH, g.outW, paddedWidth)
+        for o in 0..<channels {
+            for r in 0..<oh {
+                let row = dst + o * outPlane + r * wp
+                row.update(from: dy + (o * oh + r) * ow, count: ow)
+                (row + ow).update(repeating: 0, count: wp - ow)
+            }
+        }
+    }
+
+    /// The interior of padded input-gradient planes into `[C, H, W]`.
+    func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>) {
+        let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
+        for c in 0..<g.channels {
+            for r in 0..<H { (dx + (c * H + r) * W).update(from: src + c * plane + (pad + r) * wp + pad, count: W) }
         }
     }
 }

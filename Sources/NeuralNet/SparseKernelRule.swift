@@ -10,6 +10,10 @@ public enum SparseKernelRule {
     /// this many positions; on smaller planes the per-row overhead loses to im2col + sparse product.
     public static let directMinPositions = 64
 
+    /// Multiply-adds per task below which a sparse product stays on one thread (dispatching a
+    /// task costs about as much as 2¹⁸ of them here).
+    public static let taskGrain = 1 << 18
+
     /// Whether a linear layer of this density computes sparsely.
     public static func linearIsSparse(density: Double) -> Bool { density <= linearDensity }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import JSON
+import NeuralNet
 import Support
 
 /// `prunebook bench`: training-step throughput per zoo model beside the machine's GEMM ceiling.
@@ -24,6 +25,15 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time whole 60-step FORCE and Iterative SNIP runs.")
     var fullRuns = false
 
+    @Option(help: "Comma-separated densities: time training and inference of each model pruned by SNIP to each density (1 = dense).")
+    var densities: String?
+
+    @Option(help: "Kernels for the pruned layers with --densities: \(KernelChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kernels = "auto"
+
+    @Option(help: ArgumentHelp("The density of a --child run.", visibility: .private))
+    var density: Double?
+
     @Flag(help: ArgumentHelp("Print the OpenBLAS kernel this process runs with when it chose one itself (OPENBLAS_CORETYPE), for `make test`.", visibility: .private))
     var blasCoreType = false
 
@@ -35,6 +45,20 @@ struct Bench: ParsableCommand {
         for m in modelList where !TrainingBenchmark.modelNames.contains(m) {
             throw ValidationError("unknown model '\(m)' in --models; known: \(TrainingBenchmark.modelNames.joined(separator: ", "))")
         }
+        if let densities {
+            let list = densities.split(separator: ",")
+            guard !list.isEmpty, list.count == densityList?.count,
+                  densityList?.allSatisfy({ $0 > 0 && $0 <= 1 }) == true else {
+                throw ValidationError("--densities takes numbers in (0, 1] separated by commas, got '\(densities)'")
+            }
+        }
+        guard KernelChoice(rawValue: kernels) != nil else {
+            throw ValidationError("--kernels must be one of \(KernelChoice.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kernels)'")
+        }
+    }
+
+    var densityList: [Double]? {
+        densities.map { $0.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
     }
 
     var modelList: [String] { models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
@@ -45,6 +69,12 @@ struct Bench: ParsableCommand {
             return
         }
         let settings = BenchmarkSettings(batch: batch, quick: quick, fullRuns: fullRuns)
+        let kernelChoice = KernelChoice(rawValue: kernels) ?? .auto
+        if let child, let density {
+            let result = try DensityBenchmark.measure(model: child, density: density, kernels: kernelChoice, settings: settings)
+            print(JSONWriter.compact(result.json))
+            return
+        }
         if let child {
             // child mode: one model, one JSON line on stdout
             let result = try TrainingBenchmark.measure(model: child, settings: settings)
@@ -57,6 +87,10 @@ struct Bench: ParsableCommand {
         print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.blasThreads) BLAS threads, core \(machine.blasCore)")
         print(String(format: "GEMM ceiling (sgemm n=1024): %.1f GFLOP/s%@", gemm,
                      idle ? "" : "  [machine was busy: numbers are lower bounds]"))
+        if let densityList {
+            try runDensities(densityList, machine: machine, gemm: gemm, idle: idle)
+            return
+        }
         var results: [JSONValue] = []
         for model in modelList {
             let r = try runChild(model: model)
@@ -91,14 +125,46 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// `--densities`: a row per model and density, with the speedups over density 1.
+    func runDensities(_ list: [Double], machine: MachineInfo, gemm: Double, idle: Bool) throws {
+        print("kernels: \(kernels); mask: SNIP on one random batch; batch \(batch)")
+        print("model      density   train img/s  speedup   infer img/s  speedup   MACs kept  sparse layers")
+        var results: [JSONValue] = []
+        for model in modelList {
+            var base: (train: Double, infer: Double)?
+            for d in list {
+                let r = try runChild(model: model, density: d)
+                results.append(r)
+                let train = r["train_images_per_s"]?.doubleValue ?? 0, infer = r["infer_images_per_s"]?.doubleValue ?? 0
+                if d == 1 { base = (train, infer) }
+                let speed = { (v: Double, b: Double?) in b.map { String(format: "%6.2f×", v / max($0, 1e-9)) } ?? "     –" }
+                let sparse = r["sparse_layers"]?.arrayValue?.count ?? 0
+                print(String(format: "%-9@ %8.4g %12.1f  %@  %12.1f  %@  %8.3f%%  %d", model, d, train, speed(train, base?.train),
+                             infer, speed(infer, base?.infer), 100 * (r["macs_fraction"]?.doubleValue ?? 0), sparse))
+            }
+        }
+        let doc = JSONValue.object([
+            ("machine", .object([
+                ("cpu", .string(machine.cpu)), ("cores", .int(machine.cores)), ("threads", .int(machine.blasThreads)),
+                ("blas_core", .string(machine.blasCore)), ("gemm_gflops", .double(gemm)), ("idle", .bool(idle)),
+            ])),
+            ("results", .array(results)),
+        ])
+        if let json {
+            try AtomicFile.write(JSONWriter.canonical(doc, indent: 2) + "\n", to: json, createFolders: true)
+            print("wrote \(json)")
+        }
+    }
+
     /// Runs one model in a child process so that its peak memory is its own.
-    func runChild(model: String) throws -> JSONValue {
+    func runChild(model: String, density: Double? = nil) throws -> JSONValue {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: p.executableURL?.path ?? "") {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
         p.arguments = ["bench", "--child", model, "--batch", String(batch)] + (quick ? ["--quick"] : []) + (fullRuns ? ["--full-runs"] : [])
+            + (density.map { ["--density", String($0), "--kernels", kernels] } ?? [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()

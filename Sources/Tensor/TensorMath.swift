@@ -125,24 +125,37 @@ extension Tensor {
         precondition(rows > 0 && count % rows == 0, "a \(shape) tensor cannot be read as \(rows) rows")
         let cols = count / rows
         var out = Tensor(uninitialized: [cols, rows])
-        let tile = 32
         withUnsafePointer { src in
             out.withUnsafeMutablePointer { dst in
-                var r0 = 0
-                while r0 < rows {
-                    let r1 = Swift.min(rows, r0 + tile)
-                    var c0 = 0
-                    while c0 < cols {
-                        let c1 = Swift.min(cols, c0 + tile)
-                        for r in r0..<r1 {
-                            for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] }
-                        }
-                        c0 = c1
-                    }
-                    r0 = r1
-                }
+                Tensor.transpose(src, rows: rows, columns: cols, into: dst)
             }
         }
         return out
+    }
+
+    /// dst[c, r] = src[r, c] for a `[rows, columns]` source, in 8 × 8 blocks: the eight source rows
+    /// of a block stay in cache while their columns are written out as contiguous runs.
+    @inlinable
+    static func transpose(_ src: UnsafePointer<Scalar>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Scalar>) {
+        let b = 8
+        var r0 = 0
+        while r0 < rows {
+            let r1 = Swift.min(rows, r0 &+ b)
+            if r1 &- r0 == b {
+                var c = 0
+                while c < columns {
+                    let s = src + (r0 &* columns &+ c)
+                    let d = dst + (c &* rows &+ r0)
+                    d[0] = s[0]; d[1] = s[columns]; d[2] = s[2 &* columns]; d[3] = s[3 &* columns]
+                    d[4] = s[4 &* columns]; d[5] = s[5 &* columns]; d[6] = s[6 &* columns]; d[7] = s[7 &* columns]
+                    c &+= 1
+                }
+            } else {
+                for r in r0..<r1 {
+                    for c in 0..<columns { dst[c &* rows &+ r] = src[r &* columns &+ c] }
+                }
+            }
+            r0 = r1
+        }
     }
 }

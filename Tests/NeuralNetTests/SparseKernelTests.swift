@@ -90,6 +90,7 @@ import Training
         ConvCase(c: 3, o: 5, k: 5, stride: 1, padding: 0, size: 12),
         ConvCase(c: 6, o: 4, k: 1, stride: 2, padding: 0, size: 7),
         ConvCase(c: 8, o: 8, k: 3, stride: 1, padding: 1, size: 2),
+        ConvCase(c: 16, o: 16, k: 3, stride: 1, padding: 1, size: 32),
     ]
 
     static func checkConv<Scalar: TensorScalar>(_: Scalar.Type, _ cc: ConvCase, density: Double, path: ConvKernelPath) {
@@ -99,7 +100,7 @@ import Training
         layer.bias?.value = normal([cc.o], seed: 12)
         layer.weight.mask = mask(shape, density: density, seed: 13)
         layer.weight.applyMask()
-        let batch = 6  // more images than lanes, so lanes hold several
+        let batch = 9  // more images than lanes, so lanes hold several
         let x: Tensor<Scalar> = normal([batch, cc.c, cc.size, cc.size], seed: 14)
         let out = (try? layer.outputShape(for: [cc.c, cc.size, cc.size])) ?? []
         let dy: Tensor<Scalar> = normal([batch] + out, seed: 15)
@@ -107,8 +108,12 @@ import Training
         let dense = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
         layer.kernels = .sparse
         layer.pathOverride = path
-        let sparse = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        var sparse = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
         #expect(layer.lastForwardPath == .dense)  // backward consumed the plan
+        // again, now that the scratch buffers hold the first pass's values
+        let again = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+        #expect(again.y == sparse.y && again.dx == sparse.dx && again.dw == sparse.dw, "conv \(cc), \(path): a second pass differs")
+        sparse = again
         let tol = tolerance(Scalar.self)
         #expect(relativeError(sparse.y, dense.y) <= tol, "conv y, \(cc), \(path), density \(density)")
         #expect(relativeError(sparse.dx, dense.dx) <= tol, "conv dx, \(cc), \(path), density \(density)")

@@ -69,11 +69,20 @@ import Training
     /// float32 is from dense float64 on that tensor (the golden README's floor: in BatchNorm
     /// networks a channel left with one weight is scale-invariant, its gradient rounding noise).
     /// For float64 that floor is scaled by the ratio of the two unit roundoffs, 2⁻⁵³ / 2⁻²⁴.
+    ///
+    /// `laterBound` applies to what follows the first backward (the second step's gradients and the
+    /// weights after two steps): in float32 a ReLU within rounding of zero may switch after a step,
+    /// on either path. Measured on resnet20 (width 0.5, batch 8, five seeds × densities 0.5 and 0.1):
+    /// dense float32 itself is 3.6e-3 and 4.4e-3 from float64 on the second step's conv1 gradient in
+    /// two of the ten cases, sparse float32 up to 7.6e-2 in others, while float64 sparse and dense
+    /// agree to 1e-9 throughout. So float64 checks the arithmetic of every step exactly, float32 the
+    /// first step exactly and the rest to `laterBound`.
     static func compare(_ trace: Trace, _ reference: Trace, floor: Trace?, floorReference: Trace?, floorScale: Double = 1, bound: Double,
-                        names: [String], what: String) {
-        func check(_ a: Tensor<Double>, _ b: Tensor<Double>, _ fa: Tensor<Double>?, _ fb: Tensor<Double>?, _ label: String) {
+                        laterBound: Double? = nil, names: [String], what: String) {
+        func check(_ a: Tensor<Double>, _ b: Tensor<Double>, _ fa: Tensor<Double>?, _ fb: Tensor<Double>?, _ label: String,
+                   later: Bool = false) {
             let e = relativeError(a, b)
-            let limit = max(bound, floorScale * 30 * (fa.flatMap { x in fb.map { relativeError(x, $0) } } ?? 0))
+            let limit = max(later ? laterBound ?? bound : bound, floorScale * 30 * (fa.flatMap { x in fb.map { relativeError(x, $0) } } ?? 0))
             let f = fa.flatMap { x in fb.map { relativeError(x, $0) } } ?? 0
             #expect(e <= limit, "\(what): \(label) off by \(e) (bound \(limit), f32 vs f64 \(f))")
         }
@@ -81,11 +90,11 @@ import Training
             check(trace.logits[s], reference.logits[s], floor?.logits[s], floorReference?.logits[s], "logits of step \(s + 1)")
             for (k, name) in names.enumerated() {
                 check(trace.grads[s][k], reference.grads[s][k], floor?.grads[s][k], floorReference?.grads[s][k],
-                      "gradient of \(name) at step \(s + 1)")
+                      "gradient of \(name) at step \(s + 1)", later: s > 0)
             }
         }
         for (k, name) in names.enumerated() {
-            check(trace.after[k], reference.after[k], floor?.after[k], floorReference?.after[k], "\(name) after two steps")
+            check(trace.after[k], reference.after[k], floor?.after[k], floorReference?.after[k], "\(name) after two steps", later: true)
         }
         #expect(trace.leaked == 0, "\(what): \(trace.leaked) pruned weights are not zero after training")
     }
@@ -112,7 +121,8 @@ import Training
             let sparse32 = Self.twoSteps(net.copy(), kernels: .sparse, x: x, labels: labels)
             Self.compare(sparse64, dense64, floor: dense32, floorReference: dense64, floorScale: 0x1p-29, bound: 1e-9, names: names,
                          what: "\(model.0) float64 density \(density)")
-            Self.compare(sparse32, dense32, floor: dense32, floorReference: dense64, bound: 1e-4, names: names,
+            Self.compare(sparse32, dense32, floor: dense32, floorReference: dense64, bound: 1e-4,
+                         laterBound: 0.1, names: names,
                          what: "\(model.0) float32 density \(density)")
         }
     }

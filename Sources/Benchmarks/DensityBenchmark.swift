@@ -1,0 +1,85 @@
+import Datasets
+import JSON
+import NeuralNet
+import Pruning
+import Tensor
+import Training
+
+/// Training and inference throughput of one model at one density (`prunebook bench --densities`):
+/// the mask is SNIP's at that density on one random batch; the step is forward, backward and SGD
+/// with momentum through the kernels a user's training takes (`kernels`, `.auto` by default).
+package struct DensityBenchmark {
+    var model: String
+    var density: Double
+    var kernels: KernelChoice
+    var batch: Int
+    var trainImagesPerSecond: Double
+    var inferImagesPerSecond: Double
+    /// Conv and linear multiply-accumulates per image the mask keeps, over the dense count.
+    var macsFraction: Double
+    /// The layers that ran sparse at this density, by parameter name.
+    var sparseLayers: [String]
+
+    package var json: JSONValue {
+        .object([
+            ("model", .string(model)), ("density", .double(density)), ("kernels", .string(kernels.rawValue)),
+            ("batch", .int(batch)),
+            ("train_images_per_s", .double((trainImagesPerSecond * 10).rounded() / 10)),
+            ("infer_images_per_s", .double((inferImagesPerSecond * 10).rounded() / 10)),
+            ("macs_fraction", .double((macsFraction * 1e5).rounded() / 1e5)),
+            ("sparse_layers", .array(sparseLayers.map { .string($0) })),
+        ])
+    }
+
+    package static func measure(model: String, density: Double, kernels: KernelChoice,
+                                settings: BenchmarkSettings) throws -> DensityBenchmark {
+        let input = ModelZoo.defaultInput(for: model)
+        let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
+        var rng = Philox(seed: 0, stream: 99)
+        let x = Tensor<Float>(shape: [settings.batch] + input,
+                              scalars: (0..<(settings.batch * input.reduce(1, *))).map { _ in Float(rng.normal()) })
+        let y = (0..<settings.batch).map { _ in rng.below(10) }
+        var macsFraction = 1.0
+        if density < 1 {
+            let scores = Saliency.snip(net, data: .list([Batch(inputs: x, labels: y)]))
+            let total = net.prunableCount
+            let mask = Selection.keepTop(scores, k: DensitySchedule.keptCount(total: total, density: density))
+            try mask.apply(to: net)
+            let per = net.macsPerWeight
+            var kept = 0.0
+            for (name, p) in net.prunable {
+                kept += Double(per[name] ?? 0) * p.density * Double(p.value.count)
+            }
+            macsFraction = kept / Double(max(1, net.macsPerImage))
+        }
+        let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
+        net.useKernels(kernels)
+        func step() {
+            net.zeroGradients()
+            let logits = net.forward(x, mode: .train)
+            net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
+            sgd.step()
+        }
+        let train = median(settings) { step() }
+        var sparse: [String] = []
+        for (name, p) in net.prunable where p.compactGradient != nil { sparse.append(name) }
+        let infer = median(settings) { _ = net.forward(x, mode: .eval) }
+        return DensityBenchmark(model: model, density: density, kernels: kernels, batch: settings.batch,
+                                trainImagesPerSecond: Double(settings.batch) / train,
+                                inferImagesPerSecond: Double(settings.batch) / infer,
+                                macsFraction: macsFraction, sparseLayers: sparse)
+    }
+
+    /// Median seconds of `body` after two warm-up calls, for the settings' time and run counts.
+    static func median(_ settings: BenchmarkSettings, _ body: () -> Void) -> Double {
+        for _ in 0..<2 { body() }
+        var times: [Double] = []
+        let start = Clock.now
+        while times.count < settings.minRuns || (Clock.now - start < settings.seconds && times.count < 2000) {
+            let t0 = Clock.now
+            body()
+            times.append(Clock.now - t0)
+        }
+        return times.sorted()[times.count / 2]
+    }
+}
