@@ -28,7 +28,14 @@ extension BuiltinRegistry {
         Param("wd_exclude", .list, default: .null, defaultText: "[] (decay on every parameter, as PyTorch)",
               doc: "parameters weight decay skips: \"bias\", \"bn\" (BatchNorm weight and bias), names or patterns like \"fc3.*\""),
         Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "data order and augmentation"),
+        Self.kernelsParam,
     ] }
+
+    /// `kernels:` of `train`, `evaluate` and the recipes.
+    static var kernelsParam: Param {
+        Param("kernels", KernelChoice.self, default: .auto,
+              doc: "products of the masked layers: auto (sparse where the layer's density makes it faster), dense (as PyTorch's masks), sparse")
+    }
 
     static func recipe(_ args: Arguments) throws -> TrainingOptions {
         var milestones: [Int] = []
@@ -54,6 +61,7 @@ extension BuiltinRegistry {
                                seed: args.has("seed") ? UInt64(try args.int("seed")) : args.context.seed,
                                augmentation: try args.bool("augment") ? Augmentation() : nil, evaluateEachEpoch: true)
             .with(validation: try args.number("val"), weightDecayExclude: try Self.stringList(args, "wd_exclude"))
+            .with(kernels: try args.choice("kernels", as: KernelChoice.self))
     }
 
     /// `train: 2 epochs (44 steps), loss 0.218, val accuracy 91.2%, test accuracy 93.3%`: what a
@@ -146,7 +154,7 @@ extension BuiltinRegistry {
         }
 
         register("evaluate", positional: [Param("net", .handle("model")), Param("data", .handle("dataset"))],
-                 named: [Param("mask", .handle("mask"), default: .null)],
+                 named: [Param("mask", .handle("mask"), default: .null), Self.kernelsParam],
                  doc: "Test accuracy and loss of net (under mask, on a copy) on the data set's test images.",
                  resultFields: ["accuracy", "loss", "count"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
@@ -158,7 +166,8 @@ extension BuiltinRegistry {
                 net = net.copy()
                 try args.handle("mask", as: MaskHandle.self).mask.apply(to: net)
             }
-            let e = Evaluation.run(net, on: DataLoader(images: test, normalization: data.normalization, batchSize: 500, shuffle: false))
+            let e = Evaluation.run(net, on: DataLoader(images: test, normalization: data.normalization, batchSize: 500, shuffle: false),
+                                   kernels: try args.choice("kernels", as: KernelChoice.self))
             return .record(RecordStorage([("accuracy", .number(e.accuracy)), ("loss", .number(e.loss)), ("count", .number(Double(e.count)))]))
         }
     }

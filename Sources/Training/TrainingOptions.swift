@@ -92,3 +92,12 @@ extension TrainingOptions {
         return o
     }
 }
+
+extension TrainingOptions {
+    /// These options with the given kernels for masked layers.
+    public func with(kernels: KernelChoice) -> TrainingOptions {
+        var o = self
+        o.kernels = kernels
+        return o
+    }
+}

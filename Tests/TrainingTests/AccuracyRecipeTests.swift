@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import Tensor
 import TestSupport
 import Testing
 import Training
@@ -46,5 +47,33 @@ import Training
         }
         print("recipe lenet5/\(dataset.rawValue): median \(m), seeds \(all), seconds per epoch \(seconds)")
         #expect(m >= floor)
+    }
+
+    /// A 95%-pruned LeNet-300-100 trained with the sparse kernels reaches the accuracy the dense
+    /// kernels reach: the medians of five seeds differ by less than the dense seeds' own spread.
+    @Test func sparseKernelsTrainAsDenseOnes() throws {
+        let train = try BundledDigits.split(.train), test = try BundledDigits.split(.test)
+        func run(_ kernels: KernelChoice, seed: UInt64) throws -> Double {
+            let net = try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], seed: seed))
+            var g = Philox(seed: seed, stream: 3)
+            for (_, p) in net.prunable {
+                p.mask = Tensor(shape: p.shape, scalars: (0..<p.value.count).map { _ in g.uniformDouble() < 0.05 ? 1 : 0 })
+            }
+            var options = TrainingOptions(epochs: 20, batchSize: 32, learningRate: 0.05, seed: seed)
+            options.kernels = kernels
+            let r = try Trainer.train(net, train: train, test: test, normalization: .digits, options: options)
+            for (_, p) in net.prunable {
+                guard let m = p.mask else { continue }
+                #expect((0..<m.count).allSatisfy { m[flat: $0] != 0 || p.value[flat: $0] == 0 }, "pruned weights stay zero")
+            }
+            return r.test?.accuracy ?? 0
+        }
+        let seeds: [UInt64] = [0, 1, 2, 3, 4]
+        let dense = try Self.median(seeds) { try run(.dense, seed: $0) }
+        let sparse = try Self.median(seeds) { try run(.sparse, seed: $0) }
+        let spread = (dense.all.max() ?? 0) - (dense.all.min() ?? 0)
+        print("recipe lenet300/digits at density 0.05: dense \(dense.all), sparse \(sparse.all)")
+        #expect(abs(sparse.median - dense.median) <= max(spread, 0.01), "sparse \(sparse.all) vs dense \(dense.all)")
+        #expect(dense.median >= 0.8)
     }
 }
