@@ -25,6 +25,10 @@ public final class Conv2d<Scalar: TensorScalar>: Layer, SparseCapable {
     private var sparse: (path: ConvKernelPath, weights: SparseMatrix<Scalar>)?
     /// Forces a path whenever the kernels are not `.dense` (tests compare the paths on one shape).
     var pathOverride: ConvKernelPath?
+
+    /// Forces a path whenever the kernels are not `.dense`, or nil for the rule's choice: for
+    /// benchmarks and tests that compare the paths on one shape.
+    public func setPathOverride(_ path: ConvKernelPath?) { pathOverride = path }
     /// The path the last forward took.
     public var lastForwardPath: ConvKernelPath { sparse?.path ?? .dense }
 

@@ -55,7 +55,7 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
     /// The kept weights when this forward computes sparsely, by `kernels` and the rule.
     func sparseWeights() -> SparseMatrix<Scalar>? {
         guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
-        return kernels == .sparse || SparseKernelRule.linearIsSparse(density: w.density) ? w : nil
+        return kernels == .sparse || SparseKernelRule.linearIsSparse(density: w.density, weights: w.rows * w.columns) ? w : nil
     }
 
     /// Whether the last forward ran on the sparse kernels.

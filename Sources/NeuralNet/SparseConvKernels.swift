@@ -14,13 +14,12 @@ extension Conv2d {
     /// The path and kept weights when the next forward on inputs of `shape` computes sparsely.
     func sparsePlan(inputShape shape: [Int]) -> (path: ConvKernelPath, weights: SparseMatrix<Scalar>)? {
         guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
-        let positions = geometry(shape).positions
-        let path: ConvKernelPath
+        let g = geometry(shape)
         if let forced = pathOverride { return forced == .dense ? nil : (forced, w) }
-        switch kernels {
-        case .sparse: path = positions >= SparseKernelRule.directMinPositions ? .direct : .columns
-        case .auto, .dense: path = SparseKernelRule.convPath(density: w.density, positions: positions)
-        }
+        let rule = SparseKernelRule.convPath(density: w.density, positions: g.positions, inChannels: inChannels, stride: stride)
+        // forced sparse: the rule's sparse path even where dense would be faster
+        let path = kernels == .sparse && rule == .dense
+            ? SparseKernelRule.convPath(density: 0, positions: g.positions, inChannels: inChannels, stride: stride) : rule
         return path == .dense ? nil : (path, w)
     }
 

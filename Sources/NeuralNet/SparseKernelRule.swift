@@ -1,26 +1,30 @@
 /// How a masked layer computes under `KernelChoice.auto`: a rule of its shape and density alone,
-/// with constants set from `prunebook bench --densities` on this project's machines, never timed
-/// at run time, so the same network always takes the same path (and gives the same bits).
+/// with constants read off `prunebook bench --layers` (forward + backward of single layers per
+/// path, batch 128, two cores; the table is in the #22 note), never timed at run time, so the
+/// same network always takes the same path and gives the same bits.
 public enum SparseKernelRule {
-    /// A linear layer goes sparse at or below this density.
-    public static let linearDensity = 0.2
-    /// A convolution goes sparse at or below this density.
-    public static let convDensity = 0.2
-    /// A sparse convolution runs directly (no column matrix) when its output planes have at least
-    /// this many positions; on smaller planes the per-row overhead loses to im2col + sparse product.
-    public static let directMinPositions = 64
-
     /// Multiply-adds per task below which a sparse product stays on one thread (dispatching a
     /// task costs about as much as 2¹⁸ of them here).
     public static let taskGrain = 1 << 18
 
-    /// Whether a linear layer of this density computes sparsely.
-    public static func linearIsSparse(density: Double) -> Bool { density <= linearDensity }
+    /// Whether a linear layer computes sparsely: below 3% density on layers of at least 2¹⁴
+    /// weights (784→300 breaks even near 3%, 4096→256 near 2%; 512→10 never gains).
+    public static func linearIsSparse(density: Double, weights: Int) -> Bool {
+        density <= 0.03 && weights >= 1 << 14
+    }
 
-    /// The path of a convolution with this density and output positions per plane.
-    public static func convPath(density: Double, positions: Int) -> ConvKernelPath {
-        guard density <= convDensity else { return .dense }
-        return positions >= directMinPositions ? .direct : .columns
+    /// The path of a convolution with this density, output positions per plane, input channels
+    /// and stride. Measured crossovers with the dense path: about 10% density on planes of 16×16
+    /// and more (20% for 16 channels at 32×32), about 5% on smaller planes. Direct convolution
+    /// wins on large planes and at the lowest densities; im2col + sparse product on small planes
+    /// with many channels, where a kept weight's runs are too short to pay for their loop.
+    public static func convPath(density: Double, positions: Int, inChannels: Int, stride: Int) -> ConvKernelPath {
+        guard density <= (positions >= 256 ? 0.1 : 0.05) else { return .dense }
+        if stride != 1 { return density <= 0.02 ? .direct : .columns }
+        if positions >= 1024 { return .direct }
+        if positions >= 256 { return density <= 0.02 || inChannels <= 64 ? .direct : .columns }
+        if positions >= 64 { return (density <= 0.02 && inChannels <= 64) || density <= 0.005 ? .direct : .columns }
+        return .columns
     }
 }
 

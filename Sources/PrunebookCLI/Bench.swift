@@ -31,6 +31,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Kernels for the pruned layers with --densities: \(KernelChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var kernels = "auto"
 
+    @Flag(help: "Time single conv and linear layers per kernel path at the --densities (default 0.5 to 0.005): what the automatic kernel rule is set from.")
+    var layers = false
+
+    @Option(help: "With --layers: only the shapes whose name contains this text (\"linear\", \"8²\").")
+    var layerFilter: String?
+
     @Option(help: ArgumentHelp("The density of a --child run.", visibility: .private))
     var density: Double?
 
@@ -87,6 +93,19 @@ struct Bench: ParsableCommand {
         print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.blasThreads) BLAS threads, core \(machine.blasCore)")
         print(String(format: "GEMM ceiling (sgemm n=1024): %.1f GFLOP/s%@", gemm,
                      idle ? "" : "  [machine was busy: numbers are lower bounds]"))
+        if layers {
+            let list = densityList ?? [0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005]
+            print("forward + backward per layer, batch \(batch), milliseconds (median)")
+            for shape in LayerKernelBenchmark.shapes where layerFilter.map({ shape.name.contains($0) }) ?? true {
+                for d in list {
+                    let times = LayerKernelBenchmark.measure(shape, density: d, batch: batch, settings: settings)
+                    let best = times.min { $0.1 < $1.1 }?.0 ?? ""
+                    print(String(format: "%-20@ %6.3f  ", shape.name, d) + times.map { String(format: "%@ %8.2f", $0.0, $0.1) }.joined(separator: "  ")
+                          + "  → \(best)")
+                }
+            }
+            return
+        }
         if let densityList {
             try runDensities(densityList, machine: machine, gemm: gemm, idle: idle)
             return

@@ -118,7 +118,6 @@ extension Tensor {
 
 extension Tensor {
     /// The tensor read as a `[rows, count / rows]` matrix, transposed: `[count / rows, rows]`.
-    /// In tiles, so both sides are read and written in cache-sized runs.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func transposedMatrix(rows: Int) -> Tensor {
@@ -133,29 +132,16 @@ extension Tensor {
         return out
     }
 
-    /// dst[c, r] = src[r, c] for a `[rows, columns]` source, in 8 × 8 blocks: the eight source rows
-    /// of a block stay in cache while their columns are written out as contiguous runs.
-    @inlinable
+    /// dst[c, r] = src[r, c] for a `[rows, columns]` source: OpenBLAS's omatcopy on bands of rows,
+    /// the bands on the cores (each writes its own columns of dst).
     static func transpose(_ src: UnsafePointer<Scalar>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Scalar>) {
-        let b = 8
-        var r0 = 0
-        while r0 < rows {
-            let r1 = Swift.min(rows, r0 &+ b)
-            if r1 &- r0 == b {
-                var c = 0
-                while c < columns {
-                    let s = src + (r0 &* columns &+ c)
-                    let d = dst + (c &* rows &+ r0)
-                    d[0] = s[0]; d[1] = s[columns]; d[2] = s[2 &* columns]; d[3] = s[3 &* columns]
-                    d[4] = s[4 &* columns]; d[5] = s[5 &* columns]; d[6] = s[6 &* columns]; d[7] = s[7 &* columns]
-                    c &+= 1
-                }
-            } else {
-                for r in r0..<r1 {
-                    for c in 0..<columns { dst[c &* rows &+ r] = src[r &* columns &+ c] }
-                }
-            }
-            r0 = r1
+        nonisolated(unsafe) let (s, d) = (src, dst)
+        let bands = Parallel.chunkCount(rows * columns, grain: Parallel.grain * 4)
+        Parallel.forEach(bands) { band in
+            let r = Parallel.range(band, of: bands, count: rows)
+            guard !r.isEmpty else { return }
+            Scalar.blasTranspose(rows: r.count, columns: columns, s + r.lowerBound * columns, lda: columns,
+                                 d + r.lowerBound, ldb: rows)
         }
     }
 }

@@ -17,6 +17,10 @@ public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
     static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                          _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
                          beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// b[j, i] = a[i, j] for a row-major `rows × columns` a (leading dimension `lda`) into b
+    /// (leading dimension `ldb`), by OpenBLAS's `omatcopy` on the calling thread.
+    static func blasTranspose(rows: Int, columns: Int, _ a: UnsafePointer<Self>, lda: Int,
+                              _ b: UnsafeMutablePointer<Self>, ldb: Int)
     /// eˣ by the C library in this precision.
     static func exponential(_ x: Self) -> Self
     /// The name users see ("float32", "float64").
@@ -42,6 +46,11 @@ extension Float: TensorScalar {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    public static func blasTranspose(rows: Int, columns: Int, _ a: UnsafePointer<Float>, lda: Int,
+                                     _ b: UnsafeMutablePointer<Float>, ldb: Int) {
+        cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), b, Int32(ldb))
+    }
+
     @inlinable
     public static func exponential(_ x: Float) -> Float { expf(x) }
 
@@ -65,6 +74,11 @@ extension Double: TensorScalar {
                                 beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    public static func blasTranspose(rows: Int, columns: Int, _ a: UnsafePointer<Double>, lda: Int,
+                                     _ b: UnsafeMutablePointer<Double>, ldb: Int) {
+        cblas_domatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), b, Int32(ldb))
     }
 
     @inlinable
