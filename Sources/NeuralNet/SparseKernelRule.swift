@@ -5,12 +5,12 @@
 public enum SparseKernelRule {
     /// Multiply-adds per task below which a sparse product stays on one thread (dispatching a
     /// task costs about as much as 2¹⁸ of them here).
-    public static let taskGrain = 1 << 18
+    public static let taskGrain = 1 << 20
 
     /// Whether a linear layer computes sparsely: below 3% density on layers of at least 2¹⁴
     /// weights (784→300 breaks even near 3%, 4096→256 near 2%; 512→10 never gains).
     public static func linearIsSparse(density: Double, weights: Int) -> Bool {
-        density <= 0.03 && weights >= 1 << 14
+        density <= 0.05
     }
 
     /// The path of a convolution with this density, output positions per plane, input channels

@@ -20,7 +20,7 @@ public enum BLAS {
     private static let requestedThreads = Atomic<Int>(0)
 
     /// Multiply-adds below which a product is not split (thread start-up would dominate).
-    public static let splitWork = 1 << 20
+    public static let splitWork = 1 << 22
     /// Rows or columns of C per block are multiples of this (OpenBLAS's register tile).
     static let blockAlignment = 16
 
