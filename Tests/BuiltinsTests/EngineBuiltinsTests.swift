@@ -109,6 +109,28 @@ import Testing
         #expect(d.resultText == "1")
     }
 
+    /// `kernels:` on train and evaluate: every choice trains the pruned network to about the same
+    /// accuracy (the products' rounding differs), evaluation agrees, and a bad choice names the choices.
+    @Test func kernelsOption() throws {
+        let s = Session()
+        s.run("""
+        seed(5)
+        net = lenet300(input: [1, 8, 8])
+        data = digits(batch: 64)
+        m = magnitude(net, sparsity: 99%)
+        d = train(net, data, mask: m, epochs: 5, lr: 0.1, batch: 32, kernels: "dense")
+        sp = train(net, data, mask: m, epochs: 5, lr: 0.1, batch: 32, kernels: "sparse")
+        a = train(net, data, mask: m, epochs: 5, lr: 0.1, batch: 32)
+        """)
+        let (dense, sparse, auto) = (try s.number("d.accuracy"), try s.number("sp.accuracy"), try s.number("a.accuracy"))
+        #expect(abs(dense - sparse) <= 0.02 && abs(dense - auto) <= 0.02, "dense \(dense), sparse \(sparse), auto \(auto)")
+        #expect(try s.number("evaluate(sp.net, data, kernels: \"sparse\").accuracy") == sparse)
+        #expect(abs(try s.number("evaluate(sp.net, data, kernels: \"dense\").accuracy") - sparse) <= 0.01)
+        let e = s.fails("train(net, data, mask: m, kernels: \"fast\")")
+        let message = e.map { s.interpreter.render($0) } ?? ""
+        #expect(message.contains("auto") && message.contains("dense") && message.contains("sparse"), "\(message)")
+    }
+
     @Test func figuresAreShownAndNamed() throws {
         let s = Session()
         let r = s.run("""

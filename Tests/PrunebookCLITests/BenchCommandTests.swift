@@ -26,6 +26,39 @@ import Testing
         }
     }
 
+    /// `--densities`: one result per density with the fields; the mask SNIP's, so the
+    /// kept fraction of the MACs falls with the density; at density 1 nothing runs sparse, at
+    /// 0.005 with `--kernels sparse` every layer does.
+    @Test func densitiesWriteOneResultPerDensity() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["bench", "--models", "lenet300", "--batch", "16", "--quick", "--densities", "1,0.1,0.005",
+                             "--kernels", "sparse", "--json", dir + "/d.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("speedup"))
+        let doc = try JSONParser.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/d.json")), as: UTF8.self))
+        let results = try #require(doc["results"]?.arrayValue)
+        #expect(results.map { $0["density"]?.doubleValue } == [1, 0.1, 0.005])
+        for row in results {
+            #expect(row["model"]?.stringValue == "lenet300")
+            #expect(row["kernels"]?.stringValue == "sparse")
+            for key in ["train_images_per_s", "infer_images_per_s", "macs_fraction"] { #expect((row[key]?.doubleValue ?? 0) > 0, "\(key)") }
+        }
+        let macs = results.compactMap { $0["macs_fraction"]?.doubleValue }
+        #expect(macs[0] == 1 && macs[1] < 0.2 && macs[2] < macs[1])
+        #expect(results[0]["sparse_layers"]?.arrayValue?.isEmpty == true)
+        #expect(results[2]["sparse_layers"]?.arrayValue?.count == 3)
+    }
+
+    @Test func badDensitiesAndKernelsAreUsageErrors() throws {
+        let r = try CLI.run(["bench", "--densities", "1,0,2"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--densities takes numbers in (0, 1]"))
+        let k = try CLI.run(["bench", "--densities", "0.1", "--kernels", "fast"])
+        #expect(k.status == 64)
+        #expect(k.stderr.contains("--kernels must be one of auto, dense, sparse"))
+    }
+
     @Test func unknownModelIsAUsageError() throws {
         let r = try CLI.run(["bench", "--models", "lenet7"])
         #expect(r.status == 64)
