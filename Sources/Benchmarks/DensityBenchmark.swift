@@ -19,6 +19,8 @@ package struct DensityBenchmark {
     var macsFraction: Double
     /// The layers that ran sparse at this density, by parameter name.
     var sparseLayers: [String]
+    /// Each prunable layer's density under the mask, by parameter name.
+    var layerDensities: [(String, Double)]
 
     package var json: JSONValue {
         .object([
@@ -28,6 +30,7 @@ package struct DensityBenchmark {
             ("infer_images_per_s", .double((inferImagesPerSecond * 10).rounded() / 10)),
             ("macs_fraction", .double((macsFraction * 1e5).rounded() / 1e5)),
             ("sparse_layers", .array(sparseLayers.map { .string($0) })),
+            ("layer_densities", .object(layerDensities.map { ($0.0, .double(($0.1 * 1e5).rounded() / 1e5)) })),
         ])
     }
 
@@ -67,7 +70,8 @@ package struct DensityBenchmark {
         return DensityBenchmark(model: model, density: density, kernels: kernels, batch: settings.batch,
                                 trainImagesPerSecond: Double(settings.batch) / train,
                                 inferImagesPerSecond: Double(settings.batch) / infer,
-                                macsFraction: macsFraction, sparseLayers: sparse)
+                                macsFraction: macsFraction, sparseLayers: sparse,
+                                layerDensities: net.prunable.map { ($0.name, $0.parameter.density) })
     }
 
     /// Median seconds of `body` after two warm-up calls, for the settings' time and run counts.

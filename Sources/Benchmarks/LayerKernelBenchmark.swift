@@ -22,6 +22,7 @@ package enum LayerKernelBenchmark {
         Shape(name: "conv 512→512 2²", conv: (512, 512, 2, 1)),
         Shape(name: "conv 16→32 32² s2", conv: (16, 32, 32, 2)),
         Shape(name: "linear 784→300", linear: (784, 300)),
+        Shape(name: "linear 300→100", linear: (300, 100)),
         Shape(name: "linear 4096→256", linear: (4096, 256)),
         Shape(name: "linear 512→10", linear: (512, 10)),
     ]
