@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE = -c release
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup peers check-imports build demo test check-slow tsan bench clean
+.PHONY: setup peers check-imports build demo test check-slow tsan asan bench clean
 
 # System packages (Debian) the build and the tests need.
 setup:
@@ -35,19 +35,28 @@ test: setup
 # Slow checks, before an issue is resolved: the suite, the ThreadSanitizer subset, 50 random
 # SIGKILLs of a run (the suite does 4), then every notebook replayed at its checked-in setting
 # into the same bytes.
-check-slow: test tsan
+check-slow: test tsan asan
 	core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_KILL_ROUNDS=50 $(SWIFT) test $(TESTFLAGS) --skip-build --filter FaultTests
 	scripts/check-notebooks
 
 # ThreadSanitizer (its own build folder) over the engine's parallel loops, BLAS calls and shared
 # pools, the cancellation token and the kernel's message code; a report fails the run. CI runs it.
-TSAN_TESTS = TensorTests|NeuralNetTests|CancellationTests|KernelTests|MessageTests|SupportTests
+TSAN_TESTS = ^(TensorTests|NeuralNetTests|KernelTests|SupportTests)\.|CancellationTests|MessageTests
 tsan: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
 	core="$$(.build-tsan/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} TSAN_OPTIONS=halt_on_error=1 \
 	  $(SWIFT) test $(TESTFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
+
+# AddressSanitizer (its own build folder) over the engine, the data readers and the parsers
+# (PruneScript, JSON, notebooks, safetensors): out-of-bounds, use-after-free and leaks fail the run.
+ASAN_TESTS = ^(TensorTests|NeuralNetTests|DatasetsTests|JSONTests|PruneScriptTests|NotebookTests|SupportTests)\.|SparseTrainingStepTests
+asan: setup
+	$(SWIFT) build $(TESTFLAGS) --build-tests --sanitize=address --scratch-path .build-asan
+	core="$$(.build-asan/release/prunebook bench --blas-core-type)" && \
+	  env $${core:+OPENBLAS_CORETYPE=$$core} ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp \
+	  $(SWIFT) test $(TESTFLAGS) --skip-build --sanitize=address --scratch-path .build-asan --filter '$(ASAN_TESTS)'
 
 bench: build
 	$(SWIFT) run $(RELEASE) prunebook bench

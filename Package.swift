@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Support", "Tensor", "TestSupport", "Training"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "Tensor", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "TestSupport", "Training"]),
         .testTarget(name: "PruningTests", dependencies: ["Datasets", "NeuralNet", "Pruning", "Tensor", "TestSupport", "Training"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),

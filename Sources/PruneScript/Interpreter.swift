@@ -87,6 +87,10 @@ public final class Interpreter {
         self.cancellation = cancellation
     }
 
+    // A function defined at the top level captures the globals, which hold it: a cycle that
+    // ARC never frees. Emptying the globals when the session ends breaks every such cycle.
+    deinit { globals.removeAll() }
+
     // MARK: - Session API
 
     /// Parses and runs one cell. Never traps: every failure is a `ScriptError` in the result.

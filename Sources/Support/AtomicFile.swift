@@ -128,8 +128,12 @@ public enum AtomicFile {
 
 /// Reads whole files.
 public enum FileReader {
-    /// The bytes of the file at `path`, or an error naming the path and the reason.
-    public static func bytes(atPath path: String) throws(FileError) -> [UInt8] {
+    /// Largest file `bytes(atPath:)` reads unless told otherwise (4 GiB): a path to a device or
+    /// a file that keeps growing ends in an error, not in a process that reads until it is killed.
+    public static let defaultLimit = 1 << 32
+
+    /// The bytes of the file at `path` (at most `limit` of them), or an error naming the path and the reason.
+    public static func bytes(atPath path: String, limit: Int = defaultLimit) throws(FileError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, reason: "cannot read: \(AtomicFile.systemError())") }
         defer { close(fd) }
@@ -137,7 +141,7 @@ public enum FileReader {
         guard fstat(fd, &st) == 0 else { throw FileError(path: path, reason: AtomicFile.systemError()) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, reason: "is a folder, not a file") }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(0, Int(st.st_size)))
+        bytes.reserveCapacity(min(limit, max(0, Int(st.st_size))))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
@@ -146,9 +150,19 @@ public enum FileReader {
                 throw FileError(path: path, reason: "cannot read: \(AtomicFile.systemError())")
             }
             if n == 0 { break }
+            guard bytes.count + n <= limit else {
+                throw FileError(path: path, reason: "cannot read: more than \(FileReader.describe(limit)) (the reader's limit)")
+            }
             bytes += chunk[..<n]
         }
         return bytes
+    }
+
+    /// "1 MiB", "4 GiB", or bytes.
+    static func describe(_ bytes: Int) -> String {
+        if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        return "\(bytes) bytes"
     }
 }
 

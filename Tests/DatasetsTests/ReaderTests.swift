@@ -1,5 +1,7 @@
 import Datasets
 import Foundation
+import Glibc
+import Support
 import Tensor
 import TestSupport
 import Testing
@@ -136,6 +138,64 @@ struct RealDataTests {
         let empty = write("empty.bin", [])
         expectError({ _ = try CIFAR10Reader.read(path: empty) }, path: empty, "empty")
         expectError({ _ = try CIFAR10Reader.read(path: folder + "/missing.bin") }, path: folder + "/missing.bin", "cannot read")
+    }
+
+    /// A data file rewritten while it is read (#23): in place (truncated, then refilled in two
+    /// halves) and by renaming a new copy over it. Every read either gives the whole file's
+    /// records or a `DatasetError` naming the file, never a crash or a wrong count.
+    @Test func aFileReplacedWhileReadIsReadWholeOrRefused() throws {
+        let data = (0..<60_000).map { UInt8($0 % 251) }
+        let good = Gzip.compress(idx(rank: 3, dims: [600, 10, 10], data: data))
+        let path = write("moving.gz", good)
+        let done = Locked(false)
+        let writer = Thread {
+            var round = 0
+            while !done.withLock({ $0 }) {
+                round += 1
+                if round % 2 == 0 {
+                    // in place: O_TRUNC, then the bytes in two writes
+                    let fd = open(path, O_WRONLY | O_TRUNC)
+                    if fd >= 0 {
+                        good.withUnsafeBytes { b in
+                            let half = b.count / 2
+                            _ = Glibc.write(fd, b.baseAddress, half)
+                            _ = Glibc.write(fd, b.baseAddress.map { $0 + half }, b.count - half)
+                        }
+                        close(fd)
+                    }
+                } else {
+                    let tmp = path + ".new"
+                    _ = FileManager.default.createFile(atPath: tmp, contents: Data(good))
+                    _ = rename(tmp, path)
+                }
+            }
+        }
+        writer.start()
+        var (whole, refused) = (0, 0)
+        for _ in 0..<300 {
+            do {
+                let r = try IDXReader.read(path: path, rank: 3)
+                #expect(r.dims == [600, 10, 10] && r.data == data)
+                whole += 1
+            } catch {
+                #expect(error.path == path, "\(error)")
+                refused += 1
+            }
+        }
+        done.withLock { $0 = true }
+        while writer.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        print("replaced while read: \(whole) whole, \(refused) refused")
+        #expect(whole + refused == 300)
+    }
+
+    /// A "data file" that never ends (a device) is refused at the reader's size limit, not read
+    /// until memory runs out.
+    @Test func anEndlessFileIsRefusedAtTheLimit() {
+        #expect {
+            _ = try FileReader.bytes(atPath: "/dev/zero", limit: 1 << 20)
+        } throws: { error in
+            "\(error)".contains("/dev/zero") && "\(error)".contains("more than 1 MiB")
+        }
     }
 
     @Test func missingDatasetSaysWhereItLooked() {

@@ -97,4 +97,44 @@ import Testing
             #expect(svg.hasSuffix("</svg>\n"), "\(figure) is partial")
         }
     }
+
+    /// Output folders that cannot be written: a folder on a read-only file system (sysfs, which
+    /// not even root may write; a folder without write permission too when not root) and one
+    /// that cannot be created. Each is a clear error naming the path, and nothing is left behind.
+    @Test func unwritableOutputFoldersAreClearErrors() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "x = 1\nplot([1, 2], [3, 4], file: \"p.svg\")\nx\n".write(toFile: dir + "/ro.prune", atomically: true, encoding: .utf8)
+        let existing = try CLI.run(["run", "ro.prune", "--out", "/sys/kernel"], cwd: dir)
+        #expect(existing.status == 1)
+        #expect(existing.stderr.contains("/sys/kernel/ro.ipynb: cannot create a temporary file"), "\(existing.stderr)")
+        let missing = try CLI.run(["run", "ro.prune", "--out", "/sys/kernel/prunebook"], cwd: dir)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/sys/kernel/prunebook: cannot create folder"), "\(missing.stderr)")
+        let plots = try CLI.run(["run", "ro.prune", "--out", "out", "--plots", "/sys/kernel/plots"], cwd: dir)
+        #expect(plots.status != 0)
+        #expect((plots.stderr + plots.stdout).contains("/sys/kernel/plots"), "\(plots.stderr)")
+        if getuid() != 0 {
+            let locked = dir + "/locked"
+            try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+            chmod(locked, 0o555)
+            let r = try CLI.run(["run", "ro.prune", "--out", "locked"], cwd: dir)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(locked + "/ro.ipynb") || r.stderr.contains("locked/ro.ipynb"), "\(r.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
+        }
+    }
+
+    /// A data folder that does not exist: the cell's error says where it looked and how to get
+    /// the files; the transcript is still written.
+    @Test func aMissingDataFolderIsAClearError() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "d = dataset(\"mnist\")\n".write(toFile: dir + "/md.prune", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", "md.prune", "--out", "out"], environment: ["PRUNEBOOK_DATA": dir + "/nowhere"], cwd: dir)
+        #expect(r.status != 0)
+        let text = r.stdout + r.stderr
+        #expect(text.contains("\(dir)/nowhere/mnist") && text.contains("prunebook data fetch mnist"), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/md.ipynb"))
+    }
 }
