@@ -141,13 +141,7 @@ extension Conv2d {
                                 let n = count * P
                                 let dyImages = dys + first * O * P
                                 if wantW {
-                                    let dyc: UnsafePointer<Scalar>
-                                    if count == 1 {
-                                        dyc = dyImages
-                                    } else {
-                                        Conv2d.gather(dyImages, into: buffers[1], channels: O, images: count, positions: P)
-                                        dyc = UnsafePointer(buffers[1])
-                                    }
+                                    let dyc = Conv2d.chunkGradient(dyImages, count: count, buffers: buffers, channels: O, positions: P)
                                     Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
                                     BLAS.gemmSingleThreaded(transB: true, m: O, n: K, k: n, dyc, lda: n, cols, ldb: n,
                                                             beta: started ? 1 : 0, partial, ldc: K)
@@ -221,6 +215,15 @@ extension Conv2d {
                 }
             }
         }
+    }
+
+    /// A chunk's output gradients as one `[channels, count·positions]` block: dy itself for one
+    /// image, else gathered into `buffers[1]` (which exists only when chunks hold several images).
+    static func chunkGradient(_ dy: UnsafePointer<Scalar>, count: Int, buffers: [UnsafeMutablePointer<Scalar>],
+                              channels: Int, positions: Int) -> UnsafePointer<Scalar> {
+        if count == 1 { return dy }
+        gather(dy, into: buffers[1], channels: channels, images: count, positions: positions)
+        return UnsafePointer(buffers[1])
     }
 
     /// Inverse layout of `scatter` (no bias): `[images, channels, positions]` → `[channels, images·positions]`.

@@ -16,6 +16,15 @@ public struct ConvGeometry: Sendable, Equatable {
 }
 
 extension ConvGeometry {
+    /// The input channel and kernel offset (row i, column j) of column `k` of a convolution's
+    /// `[out, in·kh·kw]` weight matrix (PyTorch's OIHW order).
+    @inline(__always)
+    func kernelPosition(_ k: Int) -> (channel: Int, i: Int, j: Int) {
+        let kk = kernelH * kernelW
+        let q = k % kk
+        return (k / kk, q / kernelW, q % kernelW)
+    }
+
     /// Output indices `o` whose input index `o·stride − padding + k` lies in `0..<extent`, for
     /// kernel offset `k`: the part of a row (or column) that reads real pixels, not padding.
     @inline(__always)

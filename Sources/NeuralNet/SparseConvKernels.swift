@@ -117,13 +117,7 @@ extension Conv2d {
                             plan.forEachChunk(of: lane) { first, count in
                                 let n = count * P
                                 let dyImages = dys + first * O * P
-                                let dyc: UnsafePointer<Scalar>
-                                if count == 1 {
-                                    dyc = dyImages
-                                } else {
-                                    Conv2d.gather(dyImages, into: buffers[1], channels: O, images: count, positions: P)
-                                    dyc = UnsafePointer(buffers[1])
-                                }
+                                let dyc = Conv2d.chunkGradient(dyImages, count: count, buffers: buffers, channels: O, positions: P)
                                 Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
                                 w.sampledProduct(dyc, lddy: n, cols, ldb: n, width: n, rows: 0..<O, into: partial, accumulate: true)
                                 guard wantX else { return }
@@ -154,15 +148,14 @@ extension Conv2d {
     /// border logic (the padded width's extra output columns are dropped by `crop`).
     static func paddedForward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
                               output y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
-        let (plane, outPlane, span, wp, kk, kw) = (p.plane, p.outPlane, p.span, p.paddedWidth, p.g.kernelH * p.g.kernelW, p.g.kernelW)
+        let (plane, outPlane, span, wp) = (p.plane, p.outPlane, p.span, p.paddedWidth)
         w.withStorage { rs, ci, v in
             for o in 0..<w.rows {
                 let out = y + o * outPlane
                 out.update(repeating: bias?[o] ?? 0, count: outPlane)
                 for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let col = Int(ci[e])
-                    let (c, q) = (col / kk, col % kk)
-                    VectorOps.axpy(v[e], x + c * plane + (q / kw) * wp + q % kw, out, count: span)
+                    let (c, i, j) = p.g.kernelPosition(Int(ci[e]))
+                    VectorOps.axpy(v[e], x + c * plane + i * wp + j, out, count: span)
                 }
             }
         }
@@ -173,14 +166,13 @@ extension Conv2d {
     static func paddedBackward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
                                dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
                                inputGrad dx: UnsafeMutablePointer<Scalar>?) {
-        let (plane, outPlane, span, wp, kk, kw) = (p.plane, p.outPlane, p.span, p.paddedWidth, p.g.kernelH * p.g.kernelW, p.g.kernelW)
+        let (plane, outPlane, span, wp) = (p.plane, p.outPlane, p.span, p.paddedWidth)
         w.withStorage { rs, ci, v in
             for o in 0..<w.rows {
                 let grad = dy + o * outPlane
                 for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let col = Int(ci[e])
-                    let (c, q) = (col / kk, col % kk)
-                    let at = c * plane + (q / kw) * wp + q % kw
+                    let (c, i, j) = p.g.kernelPosition(Int(ci[e]))
+                    let at = c * plane + i * wp + j
                     weightGrad[e] += VectorOps.dot(grad, x + at, count: span)
                     if let dx { VectorOps.axpy(v[e], grad, dx + at, count: span) }
                 }
@@ -193,15 +185,12 @@ extension Conv2d {
     static func directForward(_ w: SparseMatrix<Scalar>, _ g: ConvGeometry, image x: UnsafePointer<Scalar>,
                               into y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
         let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
-        let (kw, kk) = (g.kernelW, g.kernelH * g.kernelW)
         w.withStorage { rs, ci, v in
             for o in 0..<w.rows {
                 let out = y + o * OH * OW
                 out.update(repeating: bias?[o] ?? 0, count: OH * OW)
                 for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let col = Int(ci[e])
-                    let (c, q) = (col / kk, col % kk)
-                    let (ki, kj) = (q / kw, q % kw)
+                    let (c, ki, kj) = g.kernelPosition(Int(ci[e]))
                     let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
                     guard !cols.isEmpty else { continue }
                     let value = v[e]
@@ -227,14 +216,11 @@ extension Conv2d {
                                dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
                                inputGrad dx: UnsafeMutablePointer<Scalar>?) {
         let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
-        let (kw, kk) = (g.kernelW, g.kernelH * g.kernelW)
         w.withStorage { rs, ci, v in
             for o in 0..<w.rows {
                 let grad = dy + o * OH * OW
                 for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let col = Int(ci[e])
-                    let (c, q) = (col / kk, col % kk)
-                    let (ki, kj) = (q / kw, q % kw)
+                    let (c, ki, kj) = g.kernelPosition(Int(ci[e]))
                     let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
                     guard !cols.isEmpty else { continue }
                     let value = v[e]

@@ -24,17 +24,6 @@ import Training
         return Tensor(shape: shape, scalars: bits)
     }
 
-    static func relativeError<Scalar: TensorScalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Double {
-        precondition(a.shape == b.shape, "\(a.shape) vs \(b.shape)")
-        var num = 0.0, den = 0.0
-        for i in 0..<a.count {
-            let d = Double(a[flat: i]) - Double(b[flat: i])
-            num += d * d
-            den += Double(b[flat: i]) * Double(b[flat: i])
-        }
-        return den == 0 ? num.squareRoot() : (num / den).squareRoot()
-    }
-
     /// Runs forward and backward on `layer` and returns (y, dx, dW at kept weights, db).
     static func pass<Scalar: TensorScalar, L: Layer<Scalar>>(_ layer: L, weight: Parameter<Scalar>, bias: Parameter<Scalar>?,
                                                              x: Tensor<Scalar>, dy: Tensor<Scalar>)
@@ -66,9 +55,9 @@ import Training
         let sparse = pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
         #expect(layer.weight.compactGradient != nil, "the sparse backward keeps the gradient compact")
         let tol = tolerance(Scalar.self)
-        #expect(relativeError(sparse.y, dense.y) <= tol, "linear y, density \(density)")
-        #expect(relativeError(sparse.dx, dense.dx) <= tol, "linear dx, density \(density)")
-        #expect(relativeError(sparse.dw, dense.dw) <= tol, "linear dW, density \(density)")
+        #expect(sparse.y.relativeError(to: dense.y) <= tol, "linear y, density \(density)")
+        #expect(sparse.dx.relativeError(to: dense.dx) <= tol, "linear dx, density \(density)")
+        #expect(sparse.dw.relativeError(to: dense.dw) <= tol, "linear dW, density \(density)")
         #expect(sparse.db == dense.db)
     }
 
@@ -115,10 +104,10 @@ import Training
         #expect(again.y == sparse.y && again.dx == sparse.dx && again.dw == sparse.dw, "conv \(cc), \(path): a second pass differs")
         sparse = again
         let tol = tolerance(Scalar.self)
-        #expect(relativeError(sparse.y, dense.y) <= tol, "conv y, \(cc), \(path), density \(density)")
-        #expect(relativeError(sparse.dx, dense.dx) <= tol, "conv dx, \(cc), \(path), density \(density)")
-        #expect(relativeError(sparse.dw, dense.dw) <= tol, "conv dW, \(cc), \(path), density \(density)")
-        if let a = sparse.db, let b = dense.db { #expect(relativeError(a, b) <= tol) }
+        #expect(sparse.y.relativeError(to: dense.y) <= tol, "conv y, \(cc), \(path), density \(density)")
+        #expect(sparse.dx.relativeError(to: dense.dx) <= tol, "conv dx, \(cc), \(path), density \(density)")
+        #expect(sparse.dw.relativeError(to: dense.dw) <= tol, "conv dW, \(cc), \(path), density \(density)")
+        if let a = sparse.db, let b = dense.db { #expect(a.relativeError(to: b) <= tol) }
     }
 
     @Test(arguments: [ConvKernelPath.direct, .columns])

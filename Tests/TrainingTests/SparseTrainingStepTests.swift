@@ -13,16 +13,6 @@ import Training
         ("vgg11", 0.125), ("vgg13", 0.125), ("vgg16", 0.125), ("vgg19", 0.125), ("resnet20", 0.5),
     ]
 
-    static func relativeError(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Double {
-        var num = 0.0, den = 0.0
-        for i in 0..<a.count {
-            let d = Double(a[flat: i]) - Double(b[flat: i])
-            num += d * d
-            den += Double(b[flat: i]) * Double(b[flat: i])
-        }
-        return den == 0 ? num.squareRoot() : (num / den).squareRoot()
-    }
-
     /// What two SGD steps produced: logits and gradients (masked) of each step, parameters after.
     struct Trace {
         var logits: [Tensor<Double>] = []
@@ -55,16 +45,6 @@ import Training
         return t
     }
 
-    static func relativeError(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
-        var num = 0.0, den = 0.0
-        for i in 0..<a.count {
-            let d = a[flat: i] - b[flat: i]
-            num += d * d
-            den += b[flat: i] * b[flat: i]
-        }
-        return den == 0 ? num.squareRoot() : (num / den).squareRoot()
-    }
-
     /// Every tensor of `trace` against `reference`: within `bound`, or within 30× how far dense
     /// float32 is from dense float64 on that tensor (the golden README's floor: in BatchNorm
     /// networks a channel left with one weight is scale-invariant, its gradient rounding noise).
@@ -81,9 +61,9 @@ import Training
                         laterBound: Double? = nil, names: [String], what: String) {
         func check(_ a: Tensor<Double>, _ b: Tensor<Double>, _ fa: Tensor<Double>?, _ fb: Tensor<Double>?, _ label: String,
                    later: Bool = false) {
-            let e = relativeError(a, b)
-            let limit = max(later ? laterBound ?? bound : bound, floorScale * 30 * (fa.flatMap { x in fb.map { relativeError(x, $0) } } ?? 0))
-            let f = fa.flatMap { x in fb.map { relativeError(x, $0) } } ?? 0
+            let e = a.relativeError(to: b)
+            let limit = max(later ? laterBound ?? bound : bound, floorScale * 30 * (fa.flatMap { x in fb.map { x.relativeError(to: $0) } } ?? 0))
+            let f = fa.flatMap { x in fb.map { x.relativeError(to: $0) } } ?? 0
             #expect(e <= limit, "\(what): \(label) off by \(e) (bound \(limit), f32 vs f64 \(f))")
         }
         for s in 0..<2 {
