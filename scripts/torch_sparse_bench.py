@@ -63,15 +63,12 @@ def median_time(fn, warmup=3, seconds=3.0, min_runs=7):
     return statistics.median(times)
 
 
-def masked_runner(weights, biases, masks, x, y):
-    params = [w.clone().mul_(m).requires_grad_() for w, m in zip(weights, masks)] + [b.clone().requires_grad_() for b in biases]
-    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4)
-    n = len(weights)
-
+def runners(layer, n, opt, x, y, after_step=None):
+    """A training step and an inference call for the network whose i-th layer is layer(i, h)."""
     def forward(inp):
         h = inp
         for i in range(n):
-            h = F.linear(h, params[i] * masks[i], params[n + i])
+            h = layer(i, h)
             if i < n - 1:
                 h = F.relu(h)
         return h
@@ -80,14 +77,25 @@ def masked_runner(weights, biases, masks, x, y):
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(forward(x), y).backward()
         opt.step()
-        with torch.no_grad():
-            for i in range(n):
-                params[i].mul_(masks[i])
+        if after_step:
+            after_step()
 
     def infer():
         with torch.no_grad():
             forward(x)
     return step, infer
+
+
+def masked_runner(weights, biases, masks, x, y):
+    params = [w.clone().mul_(m).requires_grad_() for w, m in zip(weights, masks)] + [b.clone().requires_grad_() for b in biases]
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4)
+    n = len(weights)
+
+    def remask():
+        with torch.no_grad():
+            for i in range(n):
+                params[i].mul_(masks[i])
+    return runners(lambda i, h: F.linear(h, params[i] * masks[i], params[n + i]), n, opt, x, y, remask)
 
 
 def sparse_runner(weights, biases, masks, x, y, layout):
@@ -112,25 +120,10 @@ def sparse_runner(weights, biases, masks, x, y, layout):
         idx, shape = structure[i]
         return torch.sparse_coo_tensor(idx, values[i], shape, is_coalesced=True)
 
-    def forward(inp):
-        h = inp
-        for i in range(n):
-            w = weight(i)
-            prod = torch.mm(w, h.t()) if layout == "csr" else torch.sparse.mm(w, h.t())
-            h = prod.t() + bs[i]
-            if i < n - 1:
-                h = F.relu(h)
-        return h
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(forward(x), y).backward()
-        opt.step()
-
-    def infer():
-        with torch.no_grad():
-            forward(x)
-    return step, infer
+    def layer(i, h):
+        prod = torch.mm(weight(i), h.t()) if layout == "csr" else torch.sparse.mm(weight(i), h.t())
+        return prod.t() + bs[i]
+    return runners(layer, n, opt, x, y)
 
 
 def main():

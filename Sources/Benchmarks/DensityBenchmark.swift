@@ -38,10 +38,7 @@ package struct DensityBenchmark {
                                 settings: BenchmarkSettings) throws -> DensityBenchmark {
         let input = ModelZoo.defaultInput(for: model)
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
-        var rng = Philox(seed: 0, stream: 99)
-        let x = Tensor<Float>(shape: [settings.batch] + input,
-                              scalars: (0..<(settings.batch * input.reduce(1, *))).map { _ in Float(rng.normal()) })
-        let y = (0..<settings.batch).map { _ in rng.below(10) }
+        let (x, y) = settings.randomBatch(input: input)
         var macsFraction = 1.0
         if density < 1 {
             let scores = Saliency.snip(net, data: .list([Batch(inputs: x, labels: y)]))
@@ -74,16 +71,9 @@ package struct DensityBenchmark {
                                 layerDensities: net.prunable.map { ($0.name, $0.parameter.density) })
     }
 
-    /// Median seconds of `body` after two warm-up calls, for the settings' time and run counts.
+    /// Median seconds of `body` (see `BenchmarkSettings.timedRuns`).
     static func median(_ settings: BenchmarkSettings, _ body: () -> Void) -> Double {
-        for _ in 0..<2 { body() }
-        var times: [Double] = []
-        let start = Clock.now
-        while times.count < settings.minRuns || (Clock.now - start < settings.seconds && times.count < 2000) {
-            let t0 = Clock.now
-            body()
-            times.append(Clock.now - t0)
-        }
-        return times.sorted()[times.count / 2]
+        let times = settings.timedRuns(body)
+        return times[times.count / 2]
     }
 }

@@ -48,10 +48,7 @@ package struct TrainingBenchmark {
     package static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
         let input = self.input(for: model)
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
-        var rng = Philox(seed: 0, stream: 99)
-        let x = Tensor<Float>(shape: [settings.batch] + input,
-                       scalars: (0..<(settings.batch * input.reduce(1, *))).map { _ in Float(rng.normal()) })
-        let y = (0..<settings.batch).map { _ in rng.below(10) }
+        let (x, y) = settings.randomBatch(input: input)
         for (_, p) in net.prunable { p.mask = Tensor<Float>(repeating: 1, shape: p.shape) }
         let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
         func step() {
@@ -60,15 +57,7 @@ package struct TrainingBenchmark {
             net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
             sgd.step()
         }
-        for _ in 0..<2 { step() }
-        var times: [Double] = []
-        let start = Clock.now
-        while times.count < settings.minRuns || (Clock.now - start < settings.seconds && times.count < 2000) {
-            let t0 = Clock.now
-            step()
-            times.append(Clock.now - t0)
-        }
-        times.sort()
+        let times = settings.timedRuns(step)
         let median = times[times.count / 2]
         let spread = (times[(times.count * 3) / 4] - times[times.count / 4]) / median
         let macs = net.macsPerImage

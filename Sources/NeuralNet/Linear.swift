@@ -54,12 +54,11 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
 
     /// The kept weights when this forward computes sparsely, by `kernels` and the rule.
     func sparseWeights() -> SparseMatrix<Scalar>? {
-        guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
-        return kernels == .sparse || SparseKernelRule.linearIsSparse(density: w.density, weights: w.rows * w.columns) ? w : nil
+        guard kernels != .dense else { return nil }
+        return weight.sparseWeights { w in
+            kernels == .sparse || SparseKernelRule.linearIsSparse(density: w.density, weights: w.rows * w.columns)
+        }
     }
-
-    /// Whether the last forward ran on the sparse kernels.
-    public var lastForwardWasSparse: Bool { sparse != nil }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

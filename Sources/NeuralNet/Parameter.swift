@@ -76,14 +76,16 @@ public final class Parameter<Scalar: TensorScalar> {
     }
 
     /// The mask's kept entries as a `[shape[0], count / shape[0]]` sparse matrix with the current
-    /// values, or nil without a mask (or one too large for 32-bit positions). The structure is
-    /// built once per mask; the values are gathered on every call.
-    public func sparseWeights() -> SparseMatrix<Scalar>? {
+    /// values, when `use` accepts its structure; nil without a mask (or one too large for 32-bit
+    /// positions) or when `use` declines. The structure is built once per mask; the values are
+    /// gathered only for a matrix that will be used, so a layer that stays dense pays nothing.
+    public func sparseWeights(if use: (SparseMatrix<Scalar>) -> Bool = { _ in true }) -> SparseMatrix<Scalar>? {
         guard let mask, value.count > 0, value.count <= SparseMatrix<Scalar>.maxCount else { return nil }
         var s = structureCache ?? SparseMatrix(mask: mask, rows: value.shape[0])
         structureCache = nil  // keep the values array uniquely referenced while it is written
+        defer { structureCache = s }
+        guard use(s) else { return nil }
         s.gather(from: value)
-        structureCache = s
         return s
     }
 

@@ -13,14 +13,22 @@ import Tensor
 extension Conv2d {
     /// The path and kept weights when the next forward on inputs of `shape` computes sparsely.
     func sparsePlan(inputShape shape: [Int]) -> (path: ConvKernelPath, weights: SparseMatrix<Scalar>)? {
-        guard kernels != .dense, let w = weight.sparseWeights() else { return nil }
+        guard kernels != .dense else { return nil }
         let g = geometry(shape)
-        if let forced = pathOverride { return forced == .dense ? nil : (forced, w) }
-        let rule = SparseKernelRule.convPath(density: w.density, positions: g.positions, inChannels: inChannels, stride: stride)
-        // forced sparse: the rule's sparse path even where dense would be faster
-        let path = kernels == .sparse && rule == .dense
-            ? SparseKernelRule.convPath(density: 0, positions: g.positions, inChannels: inChannels, stride: stride) : rule
-        return path == .dense ? nil : (path, w)
+        var path = ConvKernelPath.dense
+        let weights = weight.sparseWeights { w in
+            if let forced = pathOverride {
+                path = forced
+            } else {
+                path = SparseKernelRule.convPath(density: w.density, positions: g.positions, inChannels: inChannels, stride: stride)
+                // forced sparse: the rule's sparse path even where dense would be faster
+                if kernels == .sparse && path == .dense {
+                    path = SparseKernelRule.convPath(density: 0, positions: g.positions, inChannels: inChannels, stride: stride)
+                }
+            }
+            return path != .dense
+        }
+        return weights.map { (path, $0) }
     }
 
     /// y = conv(x, W) + b on the kept weights.
