@@ -8,6 +8,7 @@ import PackageDescription
 ///
 ///     Support, JSON, Plot                      nothing of ours
 ///     Tensor ← NeuralNet, Datasets ← Training ← Pruning      the engine
+///     NeuralNet ← ONNX                         ONNX files to and from graph networks (swift-protobuf)
 ///     PruneScript                              the language only (knows no networks)
 ///     Builtins                                 the bridge: engine and figure builtins for PruneScript
 ///     Notebook                                 the document model: cells, outputs, files
@@ -23,13 +24,15 @@ let package = Package(
         .executable(name: "prunebook", targets: ["prunebook"]),
         // The reusable libraries: their `public` declarations are the API. Targets that only
         // the program uses (Builtins, Session, Benchmarks, Sweep, PrunebookCLI) use `package` access.
-        .library(name: "PrunebookEngine", targets: ["Support", "Tensor", "NeuralNet", "Datasets", "Training", "Pruning"]),
+        .library(name: "PrunebookEngine", targets: ["Support", "Tensor", "NeuralNet", "ONNX", "Datasets", "Training", "Pruning"]),
         .library(name: "PruneScript", targets: ["PruneScript"]),
         .library(name: "Plot", targets: ["Plot"]),
         .library(name: "Notebook", targets: ["Notebook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // ONNX files: Sources/ONNX/onnx.pb.swift is generated once from onnx.proto (scripts/generate-onnx-proto).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // System libraries (Debian: libreadline-dev, libopenblas-dev, zlib1g-dev; see scripts/setup).
@@ -56,12 +59,15 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CZlib", "Support", "Tensor"]),
         .target(name: "Training", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor"]),
         .target(name: "Pruning", dependencies: ["Datasets", "NeuralNet", "Support", "Tensor", "Training"]),
+        // ONNX import and export to and from NeuralNet graphs.
+        .target(name: "ONNX", dependencies: ["NeuralNet", "Support", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["onnx.proto"]),
         .target(name: "Plot"),
         // SVG figures drawn as PNG (librsvg): for Jupyter front ends and terminals.
         .target(name: "Raster", dependencies: ["CRsvg"]),
         .target(name: "PruneScript", dependencies: ["Support"]),
         .target(name: "Builtins", dependencies: [
-            "Datasets", "JSON", "NeuralNet", "Plot", "PruneScript", "Pruning", "Support", "Tensor", "Training",
+            "Datasets", "JSON", "NeuralNet", "ONNX", "Plot", "PruneScript", "Pruning", "Support", "Tensor", "Training",
         ]),
         .target(name: "Notebook", dependencies: ["JSON", "Support"]),
         .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Raster", "Support", "Tensor"]),

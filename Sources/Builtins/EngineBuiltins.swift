@@ -4,6 +4,7 @@ extension BuiltinRegistry {
     /// The engine's builtins: models, data, pruning, lottery tickets, training, figures, files.
     mutating func registerEngine(settings: EngineSettings) {
         registerModels(settings: settings)
+        registerONNX()
         registerLayers(settings: settings)
         registerData(settings: settings)
         registerPruning(settings: settings)

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNet
+import ONNX
 import Plot
 import PruneScript
 import Pruning
@@ -10,12 +11,15 @@ import Training
 /// A network in a script: a reference, so `load_weights` changes it in place.
 package final class ModelHandle: ScriptHandle {
     package let network: Network<Float>
-    /// The zoo name it was built from (`lenet5`, `resnet20`…).
+    /// The zoo name it was built from (`lenet5`, `resnet20`…), or the ONNX file's name.
     package let name: String
+    /// The ONNX file it was read from (its copies keep it), which `save_model` writes back out.
+    package let source: ONNXModel?
 
-    package init(_ network: Network<Float>, name: String) {
+    package init(_ network: Network<Float>, name: String, source: ONNXModel? = nil) {
         self.network = network
         self.name = name
+        self.source = source
     }
 
     package var typeName: String { "model" }

@@ -46,8 +46,8 @@ extension BuiltinRegistry {
             let record = RecordStorage([
                 ("rounds", .table(TableStorage(rows: rows))),
                 ("masks", .list(ListStorage(result.rounds.map { .handle(MaskHandle($0.mask, network: model.network, method: "imp")) }))),
-                ("nets", .list(ListStorage(result.rounds.map { .handle(ModelHandle($0.network, name: model.name)) }))),
-                ("rewind", .handle(ModelHandle(result.rewind, name: model.name))),
+                ("nets", .list(ListStorage(result.rounds.map { .handle(ModelHandle($0.network, name: model.name, source: model.source)) }))),
+                ("rewind", .handle(ModelHandle(result.rewind, name: model.name, source: model.source))),
             ])
             guard interrupted else { return .record(record) }
             // the last round's training stopped: its row holds the network at the last completed step
@@ -73,7 +73,7 @@ extension BuiltinRegistry {
             let pruning = try Stability.pruning(rewind: model.network, mask: mask.mask, rewindStep: k, train: train, test: data.test,
                                                 normalization: data.normalization, training: recipe, cancel: args.context.cancellation)
             return .record(RecordStorage([("data_order", Self.distanceRecord(order)), ("pruning", Self.distanceRecord(pruning)),
-                                          ("nets", .list(ListStorage(order.networks.map { .handle(ModelHandle($0, name: model.name)) })))]))
+                                          ("nets", .list(ListStorage(order.networks.map { .handle(ModelHandle($0, name: model.name, source: model.source)) })))]))
         }
 
         register("interpolate", positional: [Param("a", .handle("model")), Param("b", .handle("model")), Param("data", .handle("dataset"))],

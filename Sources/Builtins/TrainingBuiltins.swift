@@ -126,7 +126,7 @@ extension BuiltinRegistry {
             }
             let run = try Trainer.train(net, train: train, test: data.test, normalization: data.normalization,
                                         options: try Self.recipe(args), progress: Self.progress(settings), cancel: args.context.cancellation)
-            let result = try args.bool("in_place") ? model : ModelHandle(net, name: model.name)
+            let result = try args.bool("in_place") ? model : ModelHandle(net, name: model.name, source: model.source)
             let record = RecordStorage([
                 ("net", .handle(result)), ("accuracy", run.test.map { .number($0.accuracy) } ?? .null),
                 ("loss", run.epochs.last.map { .number($0.loss) } ?? .null),

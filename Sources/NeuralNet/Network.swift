@@ -9,15 +9,16 @@ public final class Network<Scalar: TensorScalar> {
     /// Input shape without the batch dimension, `[C, H, W]`.
     public let inputShape: [Int]
     public let classes: Int
-    /// The root layer; its children's names prefix every parameter name.
-    public let body: Sequential<Scalar>
+    /// The root layer (a `Sequential` for the zoo, a `Graph` for imported networks); its
+    /// children's names prefix every parameter name.
+    public let body: any Layer<Scalar>
     /// Every trainable parameter by full name, in registration order (PyTorch's `named_parameters`).
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// Every buffer by full name (BatchNorm running statistics).
     public let namedBuffers: [(name: String, buffer: Buffer<Scalar>)]
 
     /// Wraps `body`, checking that it maps `inputShape` to `[classes]` logits.
-    public init(architecture: String, inputShape: [Int], classes: Int, body: Sequential<Scalar>) throws(ShapeError) {
+    public init(architecture: String, inputShape: [Int], classes: Int, body: any Layer<Scalar>) throws(ShapeError) {
         let out = try body.outputShape(for: inputShape)
         guard out == [classes] else {
             throw ShapeError("\(architecture) produces output \(out) for input \(inputShape), expected [\(classes)]")
@@ -89,10 +90,10 @@ public final class Network<Scalar: TensorScalar> {
     /// A deep copy: same architecture, parameter values, masks and running statistics.
     public func copy() -> Network {
         // The copied body has the same shapes, so the shape check cannot fail.
-        Network(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.copy())
+        Network(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.clone())
     }
 
-    private init(architecture: String, inputShape: [Int], classes: Int, checkedBody: Sequential<Scalar>) {
+    private init(architecture: String, inputShape: [Int], classes: Int, checkedBody: any Layer<Scalar>) {
         self.architecture = architecture
         self.inputShape = inputShape
         self.classes = classes
@@ -107,7 +108,7 @@ public final class Network<Scalar: TensorScalar> {
     /// The same network computing in another precision: parameters, masks (masked-out weights
     /// zero) and running statistics converted. Later changes to either network are not shared.
     public func converted<Other: TensorScalar>(to: Other.Type) -> Network<Other> {
-        Network<Other>(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.copy(as: Other.self))
+        Network<Other>(architecture: architecture, inputShape: inputShape, classes: classes, checkedBody: body.converted(to: Other.self))
     }
 
     /// Copies parameter values and buffers from another network of the same architecture.
