@@ -97,6 +97,8 @@ let package = Package(
         ]),
         .testTarget(name: "NotebookTests", dependencies: ["JSON", "Notebook", "Support", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["JSON", "Kernel"]),
+        .testTarget(name: "ONNXTests", dependencies: ["Datasets", "JSON", "NeuralNet", "ONNX", "Pruning", "Tensor", "TestSupport", "Training"],
+                    exclude: ["Peers"]),
         .testTarget(name: "SessionTests", dependencies: ["Notebook", "PruneScript", "Session", "Support", "TestSupport"]),
         .testTarget(name: "PrunebookCLITests", dependencies: ["JSON", "PrunebookCLI", "Tensor", "TestSupport"],
                     exclude: ["Fixtures", "EngineScripts"]),

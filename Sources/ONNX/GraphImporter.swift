@@ -276,7 +276,10 @@ struct GraphImporter {
             let f: Pointwise = node.opType == "Sigmoid" ? .sigmoid : node.opType == "Tanh" ? .tanh : .hardSwish
             try addNode(node, PointwiseOp<Float>(f), inputs: [x], outputs: try single(), fail: fail)
         case "HardSigmoid":
-            let f = Pointwise.hardSigmoid(alpha: try attrs.float("alpha", default: 0.2), beta: try attrs.float("beta", default: 0.5))
+            // PyTorch's hardsigmoid (and hardswish before opset 14) exports alpha = 1/6 rounded to float32
+            var alpha = try attrs.float("alpha", default: 0.2)
+            if Float(alpha) == Float(1.0 / 6) { alpha = 1.0 / 6 }
+            let f = Pointwise.hardSigmoid(alpha: alpha, beta: try attrs.float("beta", default: 0.5))
             try addNode(node, PointwiseOp<Float>(f), inputs: [x], outputs: try single(), fail: fail)
         case "Clip":
             var lo = -Double.infinity, hi = Double.infinity

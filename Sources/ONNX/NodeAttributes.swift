@@ -30,10 +30,14 @@ struct NodeAttributes {
         return out
     }
 
+    /// A float attribute as the Double it was written from: ONNX stores float32, and exporters
+    /// round a Python float such as BatchNorm's eps 1e-5 to it; the shortest decimal that reads back
+    /// as the same float32 is that value (so a network in Double computes with PyTorch's 1e-5,
+    /// not 1e-5 rounded to float32, which moves near-constant channels by 1e-7).
     func float(_ name: String, default value: Double) throws(ONNXError) -> Double {
         guard let a = byName[name] else { return value }
         guard a.type == .float || a.hasF else { throw fail("attribute \(name) should be a number") }
-        return Double(a.f)
+        return Double(a.f.description) ?? Double(a.f)
     }
 
     func string(_ name: String, default value: String) -> String {

@@ -166,23 +166,26 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// A floating-point tensor as Float32 (F64 and F16 are converted; integer types are not accepted).
-    public func tensor(_ name: String) throws(SafetensorsError) -> Tensor<Float> {
+    public func tensor(_ name: String) throws(SafetensorsError) -> Tensor<Float> { try tensor(name, as: Float.self) }
+
+    /// A floating-point tensor in `Scalar` (an F64 tensor read as Double keeps every bit).
+    public func tensor<Scalar: TensorScalar>(_ name: String, as: Scalar.Type) throws(SafetensorsError) -> Tensor<Scalar> {
         let e = try require(name)
         guard [.f32, .f64, .f16].contains(e.dtype) else {
             throw SafetensorsError(path: path, message: "tensor '\(name)' is \(e.dtype.rawValue), expected a float type")
         }
         let raw = try rawBytes(name)
         let n = TensorShape.count(of: e.shape)
-        var out = Tensor<Float>(uninitialized: e.shape)
+        var out = Tensor<Scalar>(uninitialized: e.shape)
         raw.withUnsafeBytes { src in
             out.withUnsafeMutablePointer { dst in
                 switch e.dtype {
                 case .f64:
-                    for i in 0..<n { dst[i] = Float(Double(bitPattern: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
+                    for i in 0..<n { dst[i] = Scalar(Double(bitPattern: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
                 case .f16:
-                    for i in 0..<n { dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)) }
+                    for i in 0..<n { dst[i] = Scalar(Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian))) }
                 default:
-                    for i in 0..<n { dst[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
+                    for i in 0..<n { dst[i] = Scalar(Float(bitPattern: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)) }
                 }
             }
         }

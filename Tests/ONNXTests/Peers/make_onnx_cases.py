@@ -11,9 +11,12 @@ For each case (all when none is named) it writes
       grad.<param> F64                             gradient of the loss for every named parameter
       score.snip.<w> F64                           |w * dL/dw| for every prunable weight
       mask.force.<w> U8                            FORCE mask (refnets.iterative), exp schedule
+      signal.force.<w> U8                          1 where the last FORCE step's score exceeds 1e-12 of
+                                                   the largest (below that it is rounding noise)
       logits32 F32                                 the float32 network's train-mode logits on batch 0
   with __metadata__ {"case": JSON of name, input, classes, batch, nbatches, prunable, density, steps,
-  opset, empty_layers}, and prints one line per case.
+  opset, empty_layers, force_noise_kept (kept weights whose last score is noise)}, and prints one
+  line per case.
 Deterministic: the same script and torch version give the same files.
 
 The pruning functions below are copies of the project's reference (shared/golden/reference/refnets.py),
@@ -342,7 +345,8 @@ def grads_on(net, batch, loss="ce"):
 def iterative(net, batches, density, T, method, loss="ce", nb=1, mode="exp"):
     """FORCE (method='force') or Iterative SNIP (method='iter_snip').
     Step t uses batches[((t-1)*nb + j) % len(batches)], j < nb. BN in train mode.
-    State (params and BN buffers) is restored to theta0 before every step."""
+    State (params and BN buffers) is restored to theta0 before every step.
+    Returns the mask and the last step's scores (the reference returns the mask only)."""
     names = prunable(net)
     state0 = {k: v.detach().clone() for k, v in net.state_dict().items()}
     theta0 = {n: state0[n] for n in names}
@@ -366,7 +370,7 @@ def iterative(net, batches, density, T, method, loss="ce", nb=1, mode="exp"):
             raise ValueError(method)
         mask = keep_top(S, int(math.floor(N * d_t)), prev=mask)
     net.load_state_dict(state0)
-    return mask
+    return mask, S
 
 
 def snip_scores(net, batch, loss="ce"):
@@ -509,17 +513,24 @@ def run(name, case, outdir):
     net64.load_state_dict(state64)
     snip = snip_scores(net64, b64[0])
     net64.load_state_dict(state64)
-    mask = iterative(net64, b64, case.density, case.steps, "force")
+    mask, last = iterative(net64, b64, case.density, case.steps, "force")
     for n in names:
         T[f"score.snip.{n}"] = snip[n]
     for n in names:
         T[f"mask.force.{n}"] = mask[n]
+    # Scores of the last FORCE step below 1e-12 of the largest are rounding noise (zero in exact
+    # arithmetic: gradients through channels that masking left constant); which of those a mask
+    # keeps depends on the order of floating-point operations, not on the method.
+    top = max(float(v.max()) for v in last.values())
+    for n in names:
+        T[f"signal.force.{n}"] = (last[n] > 1e-12 * top).to(torch.uint8)
+    noise_kept = sum(int((mask[n].bool() & ~(last[n] > 1e-12 * top)).sum()) for n in names)
     T["logits32"] = logits32
     empty = [n for n in names if int(mask[n].sum()) == 0]
 
     meta = {"name": name, "input": list(case.input), "classes": case.classes, "batch": case.batch,
             "nbatches": case.nbatches, "prunable": names, "density": case.density, "steps": case.steps,
-            "opset": case.opset, "empty_layers": empty}
+            "opset": case.opset, "empty_layers": empty, "force_noise_kept": noise_kept}
     st_path = os.path.join(outdir, f"{name}.safetensors")
     write_safetensors(st_path, T, {"case": json.dumps(meta)})
     ops = sorted({n.op_type for n in onnx.load(onnx_path).graph.node})
