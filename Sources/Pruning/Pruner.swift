@@ -66,7 +66,10 @@ public enum Pruner {
                                           batchesPerStep: options.batchesPerStep)
                           : Saliency.snip(network, data: data, loss: loss, batchesPerStep: options.batchesPerStep)
         case .synflow: return double ? try Saliency.synflow(network.converted(to: Double.self)) : try Saliency.synflow(network)
-        case .grasp: return GraSP.scores(network, data: data ?? .list([]), batchesPerStep: options.batchesPerStep)
+        case .grasp:
+            let data = data ?? .list([])
+            return double ? GraSP.scores(network.converted(to: Double.self), data: data, batchesPerStep: options.batchesPerStep)
+                          : GraSP.scores(network, data: data, batchesPerStep: options.batchesPerStep)
         }
     }
 

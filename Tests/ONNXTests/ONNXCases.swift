@@ -12,7 +12,8 @@ import TestSupport
 /// torchvision, onnx, onnxruntime) and cached per machine under a key of the script's contents,
 /// so a change to the script regenerates them and a fresh machine generates them from nothing.
 enum ONNXCases {
-    static let small = ["ops_basic", "ops_basic_opset18", "ops_mobile", "ops_mobile_opset18", "ops_shuffle", "ops_shuffle_opset18"]
+    static let small = ["ops_basic", "ops_basic_opset18", "ops_mobile", "ops_mobile_opset18", "ops_shuffle", "ops_shuffle_opset18",
+                        "digits_net"]
     static let torchvision = ["resnet18", "mobilenet_v2", "densenet121", "shufflenet_v2_x0_5", "efficientnet_b0"]
     static let all = small + torchvision
 
@@ -63,10 +64,15 @@ enum ONNXCases {
         let staging = target + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        guard let r = try? NbValidator.run(python, [script, staging]), r.status == 0 else {
-            return ("", "make_onnx_cases.py failed")
+        let r = try? NbValidator.run(python, [script, staging])
+        guard let r, r.status == 0 else {
+            return ("", "make_onnx_cases.py failed: \(r?.output.split(separator: "\n").suffix(5).joined(separator: "\n") ?? "did not run")")
         }
         FileManager.default.createFile(atPath: staging + "/done", contents: Data())
+        // cases of earlier versions of the script (half a gigabyte each) go
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where !old.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(cache)/\(old)")
+        }
         try? FileManager.default.removeItem(atPath: target)
         do { try FileManager.default.moveItem(atPath: staging, toPath: target) } catch {
             // another process generated them meanwhile

@@ -17,7 +17,8 @@ import Training
         if let why = ONNXCases.unavailable, ONNXCases.required { throw FixtureError("ONNX cases cannot be made: \(why)") }
     }
 
-    static var enabled: Bool { ONNXCases.unavailable == nil }
+    /// Off only where the cases cannot be made and nothing requires them (then `init` would throw).
+    static var enabled: Bool { ONNXCases.unavailable == nil || ONNXCases.required }
 
     @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.all)
     func logitsGradientsAndSnipScoresMatchPyTorchInDouble(name: String) throws {
@@ -60,6 +61,31 @@ import Training
         // the float32 engine beside PyTorch's float32 network
         let z32 = c.network.copy().forward(b.inputs, mode: .train)
         #expect(z32.relativeError(to: try c.file.tensor("logits32")) <= 1e-4, "\(name) float32 logits")
+    }
+
+    /// GraSP's Hessian-vector products go through every op's R-operator; SynFlow runs on |θ| with
+    /// BatchNorm in eval mode. Both in Double against PyTorch's float64.
+    @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.all)
+    func graspAndSynflowScoresMatchPyTorchInDouble(name: String) throws {
+        let c = try ONNXCases.Case(name)
+        for (method, key) in [(PruningMethod.grasp, "score.grasp"), (.synflow, "score.synflow")] {
+            let scores = try Pruner.scores(c.network, method: method, data: try c.data, options: PruningOptions(precision: .double))
+            guard case .double(let tensors) = scores.values else { Issue.record("\(name) \(method): not in Double"); continue }
+            // PyTorch cannot differentiate hardsigmoid's backward: no reference, ours must still be finite
+            if method == .grasp, let why = c.meta["grasp"]?.stringValue {
+                #expect(tensors.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "\(name): GraSP (no PyTorch reference: \(why))")
+                continue
+            }
+            let reference = try scores.names.map { try c.double("\(key).\($0)").scalars }
+            // per tensor, relative to the largest tensor's scale (a layer cut off from the output
+            // by ReLU-dead channels has scores that are rounding noise on both sides)
+            let scale = reference.map { ONNXCases.relativeError($0, $0.map { _ in 0 }) }.max() ?? 0
+            for (k, pname) in scores.names.enumerated() {
+                let e = ONNXCases.relativeError(tensors[k].scalars, reference[k])
+                let norm = ONNXCases.relativeError(reference[k], reference[k].map { _ in 0 })
+                #expect(e <= 1e-6 || e * norm <= 1e-9 * scale, "\(name) \(key).\(pname): relative error \(e) (norm \(norm) of \(scale))")
+            }
+        }
     }
 
     @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.all)

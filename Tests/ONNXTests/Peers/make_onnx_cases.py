@@ -10,6 +10,10 @@ For each case (all when none is named) it writes
       logits F64 [B,classes], loss F64 [1]         batch 0, mean cross-entropy, BN in train mode
       grad.<param> F64                             gradient of the loss for every named parameter
       score.snip.<w> F64                           |w * dL/dw| for every prunable weight
+      score.grasp.<w> F64                          -w * (H g), g = grad of CE(logits / 200), BN train
+                                                   (absent where autograd cannot differentiate twice:
+                                                   metadata "grasp" says why)
+      score.synflow.<w> F64                        |w * dR/dw| on |state|, all-ones input, BN eval
       mask.force.<w> U8                            FORCE mask (refnets.iterative), exp schedule
       signal.force.<w> U8                          1 where the last FORCE step's score exceeds 1e-12 of
                                                    the largest (below that it is rounding noise)
@@ -20,7 +24,8 @@ For each case (all when none is named) it writes
 Deterministic: the same script and torch version give the same files.
 
 The pruning functions below are copies of the project's reference (shared/golden/reference/refnets.py),
-identical in behaviour, except that `prunable` also counts the weight of a MatMulLinear.
+identical in behaviour, except that `prunable` also counts the weight of a MatMulLinear and
+`iterative` also returns the last step's scores.
 torchvision cases import torchvision; its PyPI wheel is a CUDA build whose C++ ops cannot load here,
 so stub schemas for the two ops that its import registers fake kernels for are defined first."""
 import argparse
@@ -187,6 +192,31 @@ class OpsShuffle(nn.Module):
         return self.fc(torch.cat((g, t.mean(1)), 1))
 
 
+class DigitsNet(nn.Module):
+    """A small residual network with a squeeze-and-excitation gate for the bundled 8x8 digits
+    (input 1x8x8): the graph the end-to-end script prunes with every method, trains and writes back."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.se1 = nn.Conv2d(16, 4, 1)
+        self.se2 = nn.Conv2d(4, 16, 1)
+        self.dw = nn.Conv2d(16, 16, 3, stride=2, padding=1, groups=16, bias=False)
+        self.bn3 = nn.BatchNorm2d(16)
+        self.fc = nn.Linear(16 * 4 * 4, classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(x))
+        y = y * torch.sigmoid(self.se2(F.relu(self.se1(y.mean((2, 3), keepdim=True)))))
+        x = F.relu(x + y)
+        x = F.hardswish(self.bn3(self.dw(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
 # ---------------- torchvision ----------------
 
 def torchvision_models():
@@ -242,13 +272,14 @@ CASES = {
     "ops_mobile_opset18": Case("OpsMobile", opset=18, seed=102, **SMALL),
     "ops_shuffle": Case("OpsShuffle", opset=13, seed=103, **SMALL),
     "ops_shuffle_opset18": Case("OpsShuffle", opset=18, seed=103, **SMALL),
+    "digits_net": Case("DigitsNet", input=(1, 8, 8), classes=10, batch=8, nbatches=3, density=0.1, steps=5, opset=17, seed=104),
     "resnet18": Case("resnet18", batch=4, seed=201, **VISION),
     "mobilenet_v2": Case("mobilenet_v2", batch=4, seed=202, **VISION),
     "densenet121": Case("densenet121", batch=2, seed=203, **VISION),
     "shufflenet_v2_x0_5": Case("shufflenet_v2_x0_5", batch=4, seed=204, **VISION),
     "efficientnet_b0": Case("efficientnet_b0", batch=4, seed=205, **VISION),
 }
-SMALL_MODELS = {"OpsBasic": OpsBasic, "OpsMobile": OpsMobile, "OpsShuffle": OpsShuffle}
+SMALL_MODELS = {"OpsBasic": OpsBasic, "OpsMobile": OpsMobile, "OpsShuffle": OpsShuffle, "DigitsNet": DigitsNet}
 
 
 def randomize_bn(net, gen):
@@ -371,6 +402,49 @@ def iterative(net, batches, density, T, method, loss="ce", nb=1, mode="exp"):
         mask = keep_top(S, int(math.floor(N * d_t)), prev=mask)
     net.load_state_dict(state0)
     return mask, S
+
+
+def grasp_scores(net, batch, temperature=200.0):
+    """S = -theta * (H g), g = grad of CE(logits / temperature) on the batch; BN train mode; exact Hg."""
+    net.train()
+    names = prunable(net)
+    params = dict(net.named_parameters())
+    W = [params[n] for n in names]
+    x, y = batch
+    net.zero_grad()
+    L = F.cross_entropy(net(x) / temperature, y)
+    g = torch.autograd.grad(L, W)
+    g = [gi.detach() for gi in g]
+    L2 = F.cross_entropy(net(x) / temperature, y)
+    g2 = torch.autograd.grad(L2, W, create_graph=True)
+    z = sum((gi * gc).sum() for gi, gc in zip(g2, g))
+    Hg = torch.autograd.grad(z, W)
+    return {n: -(params[n].detach() * h.detach()) for n, h in zip(names, Hg)}
+
+
+def synflow_scores(net, input_shape, mask=None):
+    """One SynFlow scoring pass on |state| with an all-ones input, BN in eval mode.
+    The net's state is restored afterwards."""
+    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    names = prunable(net)
+    with torch.no_grad():
+        for k, v in net.state_dict().items():
+            if v.is_floating_point():
+                v.abs_()
+        if mask is not None:
+            for n, p in net.named_parameters():
+                if n in mask:
+                    p.mul_(mask[n].to(p.dtype))
+    net.eval()
+    net.zero_grad()
+    x = torch.ones((1,) + tuple(input_shape), dtype=next(net.parameters()).dtype)
+    R = net(x).sum()
+    R.backward()
+    params = dict(net.named_parameters())
+    S = {n: (params[n].grad * params[n]).detach().abs() for n in names}
+    net.load_state_dict(state)
+    net.train()
+    return S
 
 
 def snip_scores(net, batch, loss="ce"):
@@ -513,7 +587,19 @@ def run(name, case, outdir):
     net64.load_state_dict(state64)
     snip = snip_scores(net64, b64[0])
     net64.load_state_dict(state64)
+    try:
+        grasp = grasp_scores(net64, b64[0])
+    except RuntimeError as e:  # autograd has no double backward for hardsigmoid / hardswish
+        grasp = None
+        no_grasp = str(e).splitlines()[0]
+    net64.load_state_dict(state64)
+    synflow = synflow_scores(net64, case.input)
+    net64.load_state_dict(state64)
     mask, last = iterative(net64, b64, case.density, case.steps, "force")
+    for n in names:
+        if grasp is not None:
+            T[f"score.grasp.{n}"] = grasp[n]
+        T[f"score.synflow.{n}"] = synflow[n]
     for n in names:
         T[f"score.snip.{n}"] = snip[n]
     for n in names:
@@ -530,7 +616,8 @@ def run(name, case, outdir):
 
     meta = {"name": name, "input": list(case.input), "classes": case.classes, "batch": case.batch,
             "nbatches": case.nbatches, "prunable": names, "density": case.density, "steps": case.steps,
-            "opset": case.opset, "empty_layers": empty, "force_noise_kept": noise_kept}
+            "opset": case.opset, "empty_layers": empty, "force_noise_kept": noise_kept,
+            "grasp": None if grasp is not None else no_grasp}
     st_path = os.path.join(outdir, f"{name}.safetensors")
     write_safetensors(st_path, T, {"case": json.dumps(meta)})
     ops = sorted({n.op_type for n in onnx.load(onnx_path).graph.node})
