@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import Testing
 
 /// `prunebook bench --json`: the schema of the performance issue, with positive values. No timing assertions.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Faults while a run writes its outputs: SIGKILL at random moments leaves every output file

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The language tests of `Tests/PruneScriptTests/Scripts/*.prune` through the real binary: each file

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `prunebook sweep` through the real binary: grid order and CSV bytes, the cache, resuming after a

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Runs the built `prunebook` binary (it sits beside the test bundle in the build folder).
-enum CLI {
-    static let binary: String = {
+public enum CLI {
+    public static let binary: String = {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if let exe = Bundle.main.executableURL { dir = exe.deletingLastPathComponent() }
         for candidate in [dir, dir.deletingLastPathComponent()] {
@@ -12,14 +12,14 @@ enum CLI {
         return dir.appendingPathComponent("prunebook").path
     }()
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs the binary with `arguments`; stdin is empty, or `input` when given.
-    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    public static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
@@ -43,7 +43,7 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func temporaryFolder() -> String {
+    public static func temporaryFolder() -> String {
         let f = FileManager.default.temporaryDirectory.appendingPathComponent("pb-cli-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
         return f
