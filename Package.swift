@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Session", dependencies: ["Builtins", "JSON", "Notebook", "PruneScript", "Raster", "Support", "Tensor"]),
         // The Jupyter kernel: messaging protocol 5.3 over ZeroMQ, HMAC-SHA256 signatures (libcrypto).
         .target(name: "Kernel", dependencies: ["CLibcrypto", "CZeroMQ", "JSON", "Notebook", "PruneScript", "Raster", "Session", "Support"]),
-        .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "Pruning", "Tensor", "Training"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "JSON", "NeuralNet", "ONNX", "Pruning", "Tensor", "Training"]),
         .target(name: "Sweep", dependencies: ["Builtins", "CSystem", "JSON", "Notebook", "PruneScript", "Session", "Support"]),
         .target(name: "PrunebookCLI", dependencies: [
             "Benchmarks", "CReadline", "Datasets", "JSON", "Kernel", "NeuralNet", "Notebook", "PruneScript", "Session", "Support", "Sweep", "Tensor",

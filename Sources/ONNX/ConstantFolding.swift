@@ -46,6 +46,7 @@ enum ConstantFolding {
             out.append(x == 1 ? y : x)
         }
         let (sa, sb) = (strides(pa), strides(pb))
+        let (va, vb) = (a.values, b.values)
         var values: [Double] = []
         each(out) { i in
             var (oa, ob) = (0, 0)
@@ -53,7 +54,7 @@ enum ConstantFolding {
                 if pa[d] != 1 { oa += i[d] * sa[d] }
                 if pb[d] != 1 { ob += i[d] * sb[d] }
             }
-            values.append(f(a.values[oa], b.values[ob]))
+            values.append(f(va[oa], vb[ob]))
         }
         return ConstantTensor(shape: out, values: values, isInteger: integer)
     }
@@ -96,12 +97,13 @@ enum ConstantFolding {
             let ax = try axis(try attrs.int("axis", default: 0), rank: data.shape.count, fail: fail)
             let n = data.shape[ax]
             let outer = data.shape[..<ax].reduce(1, *), inner = data.shape[(ax + 1)...].reduce(1, *)
+            let source = data.values
             var values: [Double] = []
             for o in 0..<outer {
                 for v in idx.ints {
                     let j = v < 0 ? v + n : v
                     guard j >= 0, j < n else { throw fail("Gather index \(v) is outside 0..<\(n)") }
-                    for i in 0..<inner { values.append(data.values[(o * n + j) * inner + i]) }
+                    for i in 0..<inner { values.append(source[(o * n + j) * inner + i]) }
                 }
             }
             return [ConstantTensor(shape: Array(data.shape[..<ax]) + idx.shape + Array(data.shape[(ax + 1)...]),
@@ -138,10 +140,11 @@ enum ConstantFolding {
                 guard p.shape.count == first.shape.count else { throw fail("Concat inputs of different ranks") }
                 shape[ax] += p.shape[ax]
             }
+            let sources = parts.map(\.values)
             for o in 0..<outer {
-                for p in parts {
+                for (p, v) in zip(parts, sources) {
                     let block = p.shape[ax...].reduce(1, *)
-                    values += p.values[(o * block)..<((o + 1) * block)]
+                    values += v[(o * block)..<((o + 1) * block)]
                 }
             }
             return [ConstantTensor(shape: shape, values: values, isInteger: first.isInteger)]
@@ -158,8 +161,9 @@ enum ConstantFolding {
                 (lo[ax], st[ax], outShape[ax]) = (range.start, range.step, range.count)
             }
             let s = strides(data.shape)
+            let source = data.values
             var values: [Double] = []
-            each(outShape) { i in values.append(data.values[i.indices.reduce(0) { $0 + (lo[$1] + i[$1] * st[$1]) * s[$1] }]) }
+            each(outShape) { i in values.append(source[i.indices.reduce(0) { $0 + (lo[$1] + i[$1] * st[$1]) * s[$1] }]) }
             return [ConstantTensor(shape: outShape, values: values, isInteger: data.isInteger)]
         case "Add", "Sub", "Mul", "Div", "Max", "Min", "Equal":
             let (a, b) = (try input(0), try input(1))
@@ -200,8 +204,9 @@ enum ConstantFolding {
             let perm = try attrs.ints("perm") ?? Array(t.shape.indices.reversed())
             guard perm.sorted() == Array(t.shape.indices) else { throw fail("Transpose perm \(perm) does not fit shape \(t.shape)") }
             let s = strides(t.shape)
+            let source = t.values
             var values: [Double] = []
-            each(perm.map { t.shape[$0] }) { o in values.append(t.values[perm.indices.reduce(0) { $0 + o[$1] * s[perm[$1]] }]) }
+            each(perm.map { t.shape[$0] }) { o in values.append(source[perm.indices.reduce(0) { $0 + o[$1] * s[perm[$1]] }]) }
             return [ConstantTensor(shape: perm.map { t.shape[$0] }, values: values, isInteger: t.isInteger)]
         case "ConstantOfShape":
             let shape = try input(0).ints

@@ -5,18 +5,30 @@ import Support
 /// computation), held in Double: float data exactly as stored, integers exactly below 2⁵³.
 struct ConstantTensor {
     var shape: [Int]
-    var values: [Double]
     /// Integer element type (shapes, indices, axes).
     var isInteger: Bool
+    /// Float32 data as the file stores it (weights), widened only when read as `values`: a
+    /// network's weights are never held in Double while it is read.
+    private var storedFloats: [Float]?
+    private var storedValues: [Double]
 
-    var count: Int { values.count }
+    /// The values in Double (widened from float32 on each read: for shapes and small constants).
+    var values: [Double] {
+        get { storedFloats.map { $0.map(Double.init) } ?? storedValues }
+        set { storedValues = newValue; storedFloats = nil }
+    }
+
+    /// The values in Float (exactly as stored for float32 data).
+    var floats: [Float] { storedFloats ?? storedValues.map { Float($0) } }
+
+    var count: Int { storedFloats?.count ?? storedValues.count }
     /// The values as integers, clamped to ±2⁶² (exporters write INT64_MAX for "to the end"; NaN reads as 0).
     var ints: [Int] {
         values.map { v in v.isNaN ? 0 : v >= 0x1p62 ? 1 << 62 : v <= -0x1p62 ? -(1 << 62) : Int(v) }
     }
 
     init(shape: [Int], values: [Double], isInteger: Bool) {
-        (self.shape, self.values, self.isInteger) = (shape, values, isInteger)
+        (self.shape, self.storedValues, self.isInteger) = (shape, values, isInteger)
     }
 
     init(ints: [Int], shape: [Int]? = nil) {
@@ -62,7 +74,14 @@ struct ConstantTensor {
             guard raw.count == count * size else {
                 throw fail("tensor '\(t.name)' of shape \(t.dims) needs \(count * size) bytes, has \(raw.count)")
             }
-            values = raw.withUnsafeBytes { b -> [Double] in
+            if type == .float {
+                storedFloats = raw.withUnsafeBytes { b in
+                    (0..<count).map { Float(bitPattern: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
+                }
+                storedValues = []
+                return
+            }
+            storedValues = raw.withUnsafeBytes { b -> [Double] in
                 (0..<count).map { i in
                     switch type {
                     case .float: Double(Float(bitPattern: b.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian))
@@ -77,16 +96,17 @@ struct ConstantTensor {
             }
             return
         }
+        storedValues = []
         switch type {
-        case .float: values = t.floatData.map(Double.init)
-        case .double: values = t.doubleData
-        case .int64: values = t.int64Data.map(Double.init)
-        case .int32, .bool, .uint8, .int8: values = t.int32Data.map(Double.init)
-        case .float16: values = t.int32Data.map { Double(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) }
-        default: values = []
+        case .float: storedFloats = t.floatData
+        case .double: storedValues = t.doubleData
+        case .int64: storedValues = t.int64Data.map(Double.init)
+        case .int32, .bool, .uint8, .int8: storedValues = t.int32Data.map(Double.init)
+        case .float16: storedValues = t.int32Data.map { Double(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) }
+        default: break
         }
-        guard values.count == count else {
-            throw fail("tensor '\(t.name)' of shape \(t.dims) holds \(values.count) values, expected \(count)")
+        guard self.count == count else {
+            throw fail("tensor '\(t.name)' of shape \(t.dims) holds \(self.count) values, expected \(count)")
         }
     }
 }

@@ -113,7 +113,7 @@ struct GraphImporter {
         if let i = valueIndex[n] { return i }
         guard let c = constants[n] else { throw fail("reads '\(name)', which no earlier node computes") }
         let i = define(n)
-        constantValues[i] = Tensor(shape: c.shape, scalars: c.values.map { Float($0) })
+        constantValues[i] = Tensor(shape: c.shape, scalars: c.floats)
         return i
     }
 
@@ -175,7 +175,7 @@ struct GraphImporter {
     }
 
     private func parameter(_ c: ConstantTensor, role: ParameterRole) -> Parameter<Float> {
-        Parameter(Tensor(shape: c.shape, scalars: c.values.map { Float($0) }), role: role)
+        Parameter(Tensor(shape: c.shape, scalars: c.floats), role: role)
     }
 
     // MARK: nodes
@@ -260,10 +260,10 @@ struct GraphImporter {
             let c = xShape.count > 1 ? xShape[1] : 0
             guard parts.allSatisfy({ $0.0.shape == [c] }) else { throw fail("BatchNormalization parameters do not have \(c) channels") }
             let bn = BatchNorm2d<Float>(channels: c, eps: eps, momentum: momentum)
-            bn.weight.value = Tensor(shape: [c], scalars: parts[0].0.values.map { Float($0) })
-            bn.bias.value = Tensor(shape: [c], scalars: parts[1].0.values.map { Float($0) })
-            bn.runningMean.value = Tensor(shape: [c], scalars: parts[2].0.values.map { Float($0) })
-            bn.runningVar.value = Tensor(shape: [c], scalars: parts[3].0.values.map { Float($0) })
+            bn.weight.value = Tensor(shape: [c], scalars: parts[0].0.floats)
+            bn.bias.value = Tensor(shape: [c], scalars: parts[1].0.floats)
+            bn.runningMean.value = Tensor(shape: [c], scalars: parts[2].0.floats)
+            bn.runningVar.value = Tensor(shape: [c], scalars: parts[3].0.floats)
             // the running-statistics outputs of training mode are not values of the graph
             let extra = outputs.dropFirst().filter { !$0.isEmpty && (readers[$0] ?? 0) > 0 }
             guard extra.isEmpty else { throw fail("reads BatchNormalization's running statistics as values, which is not supported") }
@@ -289,6 +289,7 @@ struct GraphImporter {
             }
             for (i, name) in inputs.enumerated().dropFirst() where !name.isEmpty {
                 guard let c = constants[name], c.count == 1 else { throw fail("Clip bounds must be known scalars") }
+                // (a float32 bound such as ReLU6's 6 is exact)
                 if i == 1 { lo = c.values[0] } else { hi = c.values[0] }
             }
             try addNode(node, PointwiseOp<Float>(.clip(lo: lo, hi: hi)), inputs: [x], outputs: try single(), fail: fail)

@@ -30,19 +30,7 @@ public final class ONNXModel {
     /// Reads the file at `path`: a clear error for anything it cannot take (file, protobuf,
     /// opset, operator, shapes), naming the node and operator where one is at fault.
     public static func load(path: String) throws(ONNXError) -> ONNXModel {
-        let bytes: [UInt8]
-        do { bytes = try FileReader.bytes(atPath: path, limit: maxFileSize) } catch {
-            throw ONNXError(path: path, "\(error.reason)")
-        }
-        guard !bytes.isEmpty else { throw ONNXError(path: path, "the file is empty") }
-        let proto: Onnx_ModelProto
-        do {
-            var options = BinaryDecodingOptions()
-            options.messageDepthLimit = 64
-            proto = try Onnx_ModelProto(serializedBytes: bytes, options: options)
-        } catch {
-            throw ONNXError(path: path, "not an ONNX model (the protobuf does not decode: \(error))")
-        }
+        let proto = try decode(path)
         guard proto.hasGraph, !proto.graph.node.isEmpty else { throw ONNXError(path: path, "not an ONNX model (no graph)") }
         let opset = proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
         guard opsets.contains(opset) else {
@@ -59,7 +47,34 @@ public final class ONNXModel {
         } catch {
             throw ONNXError(path: path, error.message)
         }
-        return ONNXModel(path: path, network: network, opset: opset, proto: proto, stateNames: importer.stateNames)
+        // The network holds the weights now: the kept file keeps only their names and shapes (written
+        // anew from the network by `write`), not a second copy.
+        var kept = proto
+        kept.graph.initializer = proto.graph.initializer.map { t in
+            guard importer.stateNames[t.name] != nil else { return t }
+            var stub = Onnx_TensorProto()
+            stub.name = t.name
+            stub.dims = t.dims
+            stub.dataType = t.dataType
+            return stub
+        }
+        return ONNXModel(path: path, network: network, opset: opset, proto: kept, stateNames: importer.stateNames)
+    }
+
+    /// The file's model message (its bytes are freed on return, before the network is built).
+    private static func decode(_ path: String) throws(ONNXError) -> Onnx_ModelProto {
+        let bytes: [UInt8]
+        do { bytes = try FileReader.bytes(atPath: path, limit: maxFileSize) } catch {
+            throw ONNXError(path: path, "\(error.reason)")
+        }
+        guard !bytes.isEmpty else { throw ONNXError(path: path, "the file is empty") }
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 64
+            return try Onnx_ModelProto(serializedBytes: bytes, options: options)
+        } catch {
+            throw ONNXError(path: path, "not an ONNX model (the protobuf does not decode: \(error))")
+        }
     }
 
     /// Writes `network` (this model's network or a copy of it: same state names and shapes) to

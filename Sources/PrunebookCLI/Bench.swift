@@ -37,6 +37,12 @@ struct Bench: ParsableCommand {
     @Option(help: "With --layers: only the shapes whose name contains this text (\"linear\", \"8²\").")
     var layerFilter: String?
 
+    @Option(help: "Time reading this ONNX file (and the memory it takes), then one SNIP pass and one FORCE step in float32 and float64 on a random batch of --batch images.")
+    var onnx: String?
+
+    @Flag(help: "With --onnx: only read the file.")
+    var importOnly = false
+
     @Option(help: ArgumentHelp("The density of a --child run.", visibility: .private))
     var density: Double?
 
@@ -75,6 +81,13 @@ struct Bench: ParsableCommand {
             return
         }
         let settings = BenchmarkSettings(batch: batch, quick: quick, fullRuns: fullRuns)
+        if let onnx {
+            // first, so that the peak memory is the file's
+            let r = try ONNXBenchmark.measure(path: onnx, settings: settings, passes: !importOnly)
+            print(JSONWriter.canonical(r.json, indent: 2))
+            if let json { try AtomicFile.write(JSONWriter.canonical(r.json, indent: 2) + "\n", to: json, createFolders: true) }
+            return
+        }
         let kernelChoice = KernelChoice(rawValue: kernels) ?? .auto
         if let child, let density {
             let result = try DensityBenchmark.measure(model: child, density: density, kernels: kernelChoice, settings: settings)
