@@ -136,7 +136,9 @@ struct GraphImporter {
     }
 
     /// The child name that makes each parameter's state name its initializer name (`layer1.0.conv1`
-    /// for `layer1.0.conv1.weight`), or a name made from the node's when the initializers do not share one.
+    /// for `layer1.0.conv1.weight`). When the others do not share the weight's prefix (the newer
+    /// exporter names a bias folded from BatchNorm `conv1.weight_bias`), the weight's prefix still
+    /// names the layer, so the prunable weight keeps its state_dict name; failing that, the node's name.
     private mutating func childName(_ node: Onnx_NodeProto, _ parameters: [(local: String, initializer: String)],
                                     fail: (String) -> ONNXError) throws(ONNXError) -> String {
         for p in parameters where stateNames[p.initializer] != nil {
@@ -144,8 +146,7 @@ struct GraphImporter {
         }
         var name: String?
         if let first = parameters.first, first.initializer.hasSuffix("." + first.local) {
-            let prefix = String(first.initializer.dropLast(first.local.count + 1))
-            if parameters.allSatisfy({ $0.initializer == prefix + "." + $0.local }) { name = prefix }
+            name = String(first.initializer.dropLast(first.local.count + 1))
         }
         var chosen = name ?? {
             let base = node.name.isEmpty ? node.opType : node.name

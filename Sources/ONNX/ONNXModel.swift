@@ -49,16 +49,42 @@ public final class ONNXModel {
         }
         // The network holds the weights now: the kept file keeps only their names and shapes (written
         // anew from the network by `write`), not a second copy.
+        // Constants in external data are inlined, so that the written file stands on its own.
         var kept = proto
-        kept.graph.initializer = proto.graph.initializer.map { t in
-            guard importer.stateNames[t.name] != nil else { return t }
-            var stub = Onnx_TensorProto()
-            stub.name = t.name
-            stub.dims = t.dims
-            stub.dataType = t.dataType
-            return stub
+        let external = ExternalData(folder: folder)
+        var initializers: [Onnx_TensorProto] = []
+        for t in proto.graph.initializer {
+            if importer.stateNames[t.name] != nil {
+                var stub = Onnx_TensorProto()
+                stub.name = t.name
+                stub.dims = t.dims
+                stub.dataType = t.dataType
+                initializers.append(stub)
+            } else if t.dataLocation == .external {
+                initializers.append(try inlined(t, external: external, path: path))
+            } else {
+                initializers.append(t)
+            }
         }
+        kept.graph.initializer = initializers
         return ONNXModel(path: path, network: network, opset: opset, proto: kept, stateNames: importer.stateNames)
+    }
+
+    /// An external-data tensor with its data inline (float, double and integer types).
+    private static func inlined(_ t: Onnx_TensorProto, external: ExternalData, path: String) throws(ONNXError) -> Onnx_TensorProto {
+        let c = try ConstantTensor(t, external: external) { ONNXError(path: path, $0) }
+        var out = Onnx_TensorProto()
+        out.name = t.name
+        out.dims = t.dims
+        out.dataType = t.dataType
+        switch Onnx_TensorProto.DataType(rawValue: Int(t.dataType)) {
+        case .float?: out.floatData = c.floats
+        case .double?: out.doubleData = c.values
+        case .int64?: out.int64Data = c.ints.map(Int64.init)
+        case .int32?, .bool?, .uint8?, .int8?: out.int32Data = c.ints.map { Int32(truncatingIfNeeded: $0) }
+        default: throw ONNXError(path: path, "external tensor '\(t.name)' of type \(t.dataType) cannot be written back")
+        }
+        return out
     }
 
     /// The file's model message (its bytes are freed on return, before the network is built).

@@ -16,6 +16,8 @@ enum ONNXCases {
                         "digits_net"]
     static let torchvision = ["resnet18", "mobilenet_v2", "densenet121", "shufflenet_v2_x0_5", "efficientnet_b0"]
     static let all = small + torchvision
+    /// Cases also exported by the newer exporter (dynamo=True) to `<case>_dynamo.onnx`.
+    static let dynamo = ["ops_basic", "ops_mobile", "ops_shuffle", "resnet18"]
 
     static let peersFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers").path
 
@@ -70,7 +72,9 @@ enum ONNXCases {
         }
         FileManager.default.createFile(atPath: staging + "/done", contents: Data())
         // cases of earlier versions of the script (half a gigabyte each) go
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where !old.contains(".tmp-") {
+        // (and staging folders of processes that died), but not another live process's staging
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] {
+            if let r = old.range(of: ".tmp-"), let pid = Int32(old[r.upperBound...]), kill(pid, 0) == 0 { continue }
             try? FileManager.default.removeItem(atPath: "\(cache)/\(old)")
         }
         try? FileManager.default.removeItem(atPath: target)

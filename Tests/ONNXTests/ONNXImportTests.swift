@@ -63,6 +63,31 @@ import Training
         #expect(z32.relativeError(to: try c.file.tensor("logits32")) <= 1e-4, "\(name) float32 logits")
     }
 
+    /// Files of the newer exporter (`dynamo=True`): the inference graph (BatchNorm folded into the
+    /// convolutions), weights in an external-data file beside the model. They compute what
+    /// onnxruntime computes from the same file, in float32 and in Double.
+    @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.dynamo)
+    func filesOfTheNewerExporterImport(name: String) throws {
+        let c = try ONNXCases.Case(name)
+        let model = try ONNXModel.load(path: "\(ONNXCases.folder.path)/\(name)_dynamo.onnx")
+        #expect(model.opset >= 18, "\(name): opset \(model.opset)")
+        #expect(Set(model.network.prunable.map(\.name)) == Set(c.prunable), "\(name): prunable weights by state_dict name")
+        let x = try c.file.tensor("input.0")
+        let reference = try c.file.tensor("dynamo.logits32")
+        let z32 = model.network.forward(x, mode: .eval)
+        #expect(z32.relativeError(to: reference) <= 1e-4, "\(name) float32")
+        let z64 = model.network.converted(to: Double.self).forward(x.converted(to: Double.self), mode: .eval)
+        #expect(z64.converted(to: Float.self).relativeError(to: reference) <= 1e-4, "\(name) Double")
+        let snip = try Pruner.scores(model.network, method: .snip, data: try c.data, options: PruningOptions(precision: .double))
+        #expect(snip.flat.allSatisfy(\.isFinite) && snip.flat.contains { $0 > 0 }, "\(name): SNIP")
+        // written back elsewhere, it stands on its own (the external constants inlined)
+        let folder = temporaryFolder("pb-onnx-dynamo")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try model.write(model.network, to: "\(folder)/copy.onnx")
+        let copy = try ONNXModel.load(path: "\(folder)/copy.onnx")
+        #expect(copy.network.forward(x, mode: .eval) == z32, "\(name): the copy computes the same")
+    }
+
     /// GraSP's Hessian-vector products go through every op's R-operator; SynFlow runs on |θ| with
     /// BatchNorm in eval mode. Both in Double against PyTorch's float64.
     @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.all)

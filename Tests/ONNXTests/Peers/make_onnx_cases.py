@@ -18,6 +18,8 @@ For each case (all when none is named) it writes
       signal.force.<w> U8                          1 where the last FORCE step's score exceeds 1e-12 of
                                                    the largest (below that it is rounding noise)
       logits32 F32                                 the float32 network's train-mode logits on batch 0
+      dynamo.logits32 F32                          (cases with dynamo=True) onnxruntime's logits of
+                                                   OUTDIR/<case>_dynamo.onnx, the newer exporter's file
   with __metadata__ {"case": JSON of name, input, classes, batch, nbatches, prunable, density, steps,
   opset, empty_layers, force_noise_kept (kept weights whose last score is noise)}, and prints one
   line per case.
@@ -261,19 +263,20 @@ class Case:
     steps: int
     opset: int
     seed: int
+    dynamo: bool = False  # also export with the newer exporter (dynamo=True) to <case>_dynamo.onnx
 
 
 SMALL = dict(input=(3, 16, 16), classes=10, batch=4, nbatches=3, density=0.05, steps=5)
 VISION = dict(input=(3, 64, 64), classes=10, nbatches=3, density=0.01, steps=3, opset=17)
 CASES = {
-    "ops_basic": Case("OpsBasic", opset=13, seed=101, **SMALL),
+    "ops_basic": Case("OpsBasic", opset=13, seed=101, dynamo=True, **SMALL),
     "ops_basic_opset18": Case("OpsBasic", opset=18, seed=101, **SMALL),
-    "ops_mobile": Case("OpsMobile", opset=13, seed=102, **SMALL),
+    "ops_mobile": Case("OpsMobile", opset=13, seed=102, dynamo=True, **SMALL),
     "ops_mobile_opset18": Case("OpsMobile", opset=18, seed=102, **SMALL),
-    "ops_shuffle": Case("OpsShuffle", opset=13, seed=103, **SMALL),
+    "ops_shuffle": Case("OpsShuffle", opset=13, seed=103, dynamo=True, **SMALL),
     "ops_shuffle_opset18": Case("OpsShuffle", opset=18, seed=103, **SMALL),
     "digits_net": Case("DigitsNet", input=(1, 8, 8), classes=10, batch=8, nbatches=3, density=0.1, steps=5, opset=17, seed=104),
-    "resnet18": Case("resnet18", batch=4, seed=201, **VISION),
+    "resnet18": Case("resnet18", batch=4, seed=201, dynamo=True, **VISION),
     "mobilenet_v2": Case("mobilenet_v2", batch=4, seed=202, **VISION),
     "densenet121": Case("densenet121", batch=2, seed=203, **VISION),
     "shufflenet_v2_x0_5": Case("shufflenet_v2_x0_5", batch=4, seed=204, **VISION),
@@ -534,6 +537,18 @@ def export_onnx(net, x, path, opset):
     return changed, extra
 
 
+def export_dynamo(net, x, path):
+    """The newer exporter (torch.export, dynamo=True), batch dimension dynamic. It exports the network's
+    inference graph (BatchNorm folded into the convolutions) whatever `training` says; the state is kept."""
+    state0 = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), path, dynamo=True, input_names=["input"], output_names=["logits"],
+                          dynamic_shapes={"x": {0: torch.export.Dim("batch")}}, verbose=False)
+    net.load_state_dict(state0)
+    onnx.checker.check_model(path, full_check=True)
+
+
 def ort_logits(path, x):
     """The first output of the ONNX file at `path` on the float32 array x, in onnxruntime (CPU)."""
     opts = ort.SessionOptions()
@@ -567,6 +582,12 @@ def run(name, case, outdir):
     ort_err = rel_err(ort_logits(onnx_path, batches[0][0].numpy()), logits32.numpy())
     if ort_err > 1e-4:
         raise RuntimeError(f"{name}: onnxruntime and PyTorch disagree on the exported file (rel. error {ort_err:.3g})")
+
+    dynamo = None
+    if case.dynamo:
+        dyn_path = os.path.join(outdir, f"{name}_dynamo.onnx")
+        export_dynamo(copy.deepcopy(net).eval(), batches[0][0], dyn_path)
+        dynamo = ort_logits(dyn_path, batches[0][0].numpy())
 
     net64 = copy.deepcopy(net).double()
     state64 = copy.deepcopy(net64.state_dict())
@@ -612,6 +633,8 @@ def run(name, case, outdir):
         T[f"signal.force.{n}"] = (last[n] > 1e-12 * top).to(torch.uint8)
     noise_kept = sum(int((mask[n].bool() & ~(last[n] > 1e-12 * top)).sum()) for n in names)
     T["logits32"] = logits32
+    if dynamo is not None:
+        T["dynamo.logits32"] = torch.from_numpy(dynamo)
     empty = [n for n in names if int(mask[n].sum()) == 0]
 
     meta = {"name": name, "input": list(case.input), "classes": case.classes, "batch": case.batch,
