@@ -144,6 +144,15 @@ import Training
         let mine = try MaskReport(mask: ours, network: c.network)
         #expect(Set(mine.collapsedLayers) == Set(c.emptyLayers), "\(name): our mask's empty layers")
         if !report.collapsedLayers.isEmpty { #expect(!report.warnings.isEmpty, "\(name): collapse warnings") }
+        // through the branches: an empty first layer or classifier cuts every class off; an intact
+        // network (or one whose empty layers sit in gates and branches beside a path) reaches them all
+        if let first = c.prunable.first, let last = c.prunable.last {
+            if c.emptyLayers.contains(first) || c.emptyLayers.contains(last) {
+                #expect(report.disconnected && report.unreachableOutputs.count == report.outputs, "\(name): every class cut off")
+            } else if c.emptyLayers.isEmpty {
+                #expect(report.unreachableOutputs.isEmpty, "\(name): every class reachable")
+            }
+        }
     }
 
     @Test(.enabled(if: enabled, "no ONNX cases: \(ONNXCases.unavailable ?? "")"), arguments: ONNXCases.all)
