@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE = -c release
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup peers check-imports build demo test check-slow tsan asan bench clean
+.PHONY: setup peers check-imports build demo test check-slow tsan asan fuzz bench clean
 
 # System packages (Debian) the build and the tests need.
 setup:
@@ -49,9 +49,18 @@ tsan: setup
 	  env $${core:+OPENBLAS_CORETYPE=$$core} TSAN_OPTIONS=halt_on_error=1 \
 	  $(SWIFT) test $(TESTFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
+# libFuzzer with AddressSanitizer over every reader and parser, FUZZ_SECONDS per harness, from the
+# seed corpus in Fuzz/corpus (new inputs and crashes in .fuzz/). CI runs it for 5 s each.
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?= parser interpreter safetensors idx cifar gzip tar json prune ipynb onnx message
+fuzz: setup
+	$(SWIFT) build -c release --product PrunebookFuzz --scratch-path .build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DPRUNEBOOK_FUZZ
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
 # AddressSanitizer (its own build folder) over the engine, the data readers and the parsers
-# (PruneScript, JSON, notebooks, safetensors): out-of-bounds, use-after-free and leaks fail the run.
-ASAN_TESTS = ^(TensorTests|NeuralNetTests|DatasetsTests|JSONTests|PruneScriptTests|NotebookTests|SupportTests)\.|SparseTrainingStepTests
+# (PruneScript, JSON, notebooks, safetensors, hostile ONNX files): out-of-bounds, use-after-free and leaks fail the run.
+ASAN_TESTS = ^(TensorTests|NeuralNetTests|DatasetsTests|JSONTests|PruneScriptTests|NotebookTests|SupportTests)\.|SparseTrainingStepTests|HostileONNXTests
 asan: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests --sanitize=address --scratch-path .build-asan
 	core="$$(.build-asan/release/prunebook bench --blas-core-type)" && \

@@ -80,6 +80,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "prunebook", dependencies: ["PrunebookCLI"]),
+        // libFuzzer harnesses for every reader and parser (`make fuzz`); without the fuzzer it
+        // replays inputs: `PrunebookFuzz HARNESS FILE...`.
+        .executableTarget(name: "PrunebookFuzz", dependencies: ["Datasets", "JSON", "Kernel", "Notebook", "ONNX", "PruneScript", "Tensor"]),
 
         // Test support: locating ../shared/golden, reading fixtures, the nbformat validator.
         .target(name: "TestSupport", dependencies: ["JSON", "Tensor"], path: "Tests/TestSupport"),

@@ -30,7 +30,16 @@ public final class ONNXModel {
     /// Reads the file at `path`: a clear error for anything it cannot take (file, protobuf,
     /// opset, operator, shapes), naming the node and operator where one is at fault.
     public static func load(path: String) throws(ONNXError) -> ONNXModel {
-        let proto = try decode(path)
+        try load(proto: try decode(read(path), path: path), path: path)
+    }
+
+    /// Reads a model from the bytes of a file at `path` (which names it in errors and whose
+    /// folder holds any external data).
+    public static func load(bytes: [UInt8], path: String) throws(ONNXError) -> ONNXModel {
+        try load(proto: try decode(bytes, path: path), path: path)
+    }
+
+    private static func load(proto: Onnx_ModelProto, path: String) throws(ONNXError) -> ONNXModel {
         guard proto.hasGraph, !proto.graph.node.isEmpty else { throw ONNXError(path: path, "not an ONNX model (no graph)") }
         let opset = proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
         guard opsets.contains(opset) else {
@@ -87,12 +96,14 @@ public final class ONNXModel {
         return out
     }
 
-    /// The file's model message (its bytes are freed on return, before the network is built).
-    private static func decode(_ path: String) throws(ONNXError) -> Onnx_ModelProto {
-        let bytes: [UInt8]
-        do { bytes = try FileReader.bytes(atPath: path, limit: maxFileSize) } catch {
+    private static func read(_ path: String) throws(ONNXError) -> [UInt8] {
+        do { return try FileReader.bytes(atPath: path, limit: maxFileSize) } catch {
             throw ONNXError(path: path, "\(error.reason)")
         }
+    }
+
+    /// The model message (the caller's bytes are freed once it returns, before the network is built).
+    private static func decode(_ bytes: [UInt8], path: String) throws(ONNXError) -> Onnx_ModelProto {
         guard !bytes.isEmpty else { throw ONNXError(path: path, "the file is empty") }
         do {
             var options = BinaryDecodingOptions()

@@ -78,7 +78,10 @@ enum SourceScan {
     static let engineTargets = ["Tensor", "NeuralNet", "Datasets", "Training", "Pruning", "Builtins", "Benchmarks", "Session"]
     /// Files that may call `exp` and why: the loss itself, the scalar protocol that wraps the C
     /// function, FORCE's exponential density schedule.
-    static let exponentialAllowed = ["Training/Loss.swift", "Tensor/TensorScalar.swift", "Pruning/DensitySchedule.swift"]
+    /// Where an exponential belongs: the losses (softmax), the scalar's own function, the density
+    /// schedule, and the sigmoid and tanh activations of imported graphs (`Pointwise`).
+    static let exponentialAllowed = ["Training/Loss.swift", "Tensor/TensorScalar.swift", "Pruning/DensitySchedule.swift",
+                                     "NeuralNet/PointwiseOp.swift"]
 
     static func isEngine(_ path: String) -> Bool {
         engineTargets.contains { path.hasPrefix($0 + "/") }

@@ -144,14 +144,12 @@ import Training
         let mine = try MaskReport(mask: ours, network: c.network)
         #expect(Set(mine.collapsedLayers) == Set(c.emptyLayers), "\(name): our mask's empty layers")
         if !report.collapsedLayers.isEmpty { #expect(!report.warnings.isEmpty, "\(name): collapse warnings") }
-        // through the branches: an empty first layer or classifier cuts every class off; an intact
-        // network (or one whose empty layers sit in gates and branches beside a path) reaches them all
-        if let first = c.prunable.first, let last = c.prunable.last {
-            if c.emptyLayers.contains(first) || c.emptyLayers.contains(last) {
-                #expect(report.disconnected && report.unreachableOutputs.count == report.outputs, "\(name): every class cut off")
-            } else if c.emptyLayers.isEmpty {
-                #expect(report.unreachableOutputs.isEmpty, "\(name): every class reachable")
-            }
+        // through the branches (residual sums, concatenations, gates): the classes a path of kept
+        // weights still reaches, as PyTorch's network computes them (make_onnx_cases.py)
+        if let reachable = c.meta["reachable_classes"]?.arrayValue?.compactMap(\.intValue) {
+            #expect((0..<report.outputs).filter { !report.unreachableOutputs.contains($0) } == reachable,
+                    "\(name): reachable classes \(report.unreachableOutputs) cut off, PyTorch reaches \(reachable)")
+            #expect(report.disconnected == reachable.isEmpty, "\(name): disconnected")
         }
     }
 

@@ -21,7 +21,8 @@ For each case (all when none is named) it writes
       dynamo.logits32 F32                          (cases with dynamo=True) onnxruntime's logits of
                                                    OUTDIR/<case>_dynamo.onnx, the newer exporter's file
   with __metadata__ {"case": JSON of name, input, classes, batch, nbatches, prunable, density, steps,
-  opset, empty_layers, force_noise_kept (kept weights whose last score is noise)}, and prints one
+  opset, empty_layers, force_noise_kept (kept weights whose last score is noise), reachable_classes
+  (the classes a path of the FORCE mask's kept weights still reaches; null for ops_shuffle)}, and prints one
   line per case.
 Deterministic: the same script and torch version give the same files.
 
@@ -450,6 +451,29 @@ def synflow_scores(net, input_shape, mask=None):
     return S
 
 
+def reachable_classes(net, mask, input_shape):
+    """The classes (logits) some input pixel still reaches through kept weights: every kept weight 1,
+    every pruned one 0, biases 0, BatchNorm the identity (eval, mean 0, variance 1, eps 0), input all
+    ones; with no subtraction on the way, every value is then >= 0 and a logit is > 0 exactly when
+    a path of kept weights leads to it. Checked on a copy; `net` is unchanged."""
+    m = copy.deepcopy(net).double().eval()
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if n in mask:
+                p.copy_(mask[n].to(p.dtype))
+            elif n.endswith("weight"):
+                p.fill_(1.0)
+            else:
+                p.zero_()
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.running_mean.zero_()
+                mod.running_var.fill_(1.0)
+                mod.eps = 0.0
+        y = m(torch.ones((1,) + tuple(input_shape), dtype=torch.float64))
+    return [c for c in range(y.shape[1]) if y[0, c] > 0]
+
+
 def snip_scores(net, batch, loss="ce"):
     net.train()
     g = grads_on(net, batch, loss)
@@ -636,11 +660,13 @@ def run(name, case, outdir):
     if dynamo is not None:
         T["dynamo.logits32"] = torch.from_numpy(dynamo)
     empty = [n for n in names if int(mask[n].sum()) == 0]
+    # ops_shuffle subtracts two branches (a - y), which the all-ones test cannot follow
+    reachable = None if case.model == "OpsShuffle" else reachable_classes(net, mask, case.input)
 
     meta = {"name": name, "input": list(case.input), "classes": case.classes, "batch": case.batch,
             "nbatches": case.nbatches, "prunable": names, "density": case.density, "steps": case.steps,
             "opset": case.opset, "empty_layers": empty, "force_noise_kept": noise_kept,
-            "grasp": None if grasp is not None else no_grasp}
+            "grasp": None if grasp is not None else no_grasp, "reachable_classes": reachable}
     st_path = os.path.join(outdir, f"{name}.safetensors")
     write_safetensors(st_path, T, {"case": json.dumps(meta)})
     ops = sorted({n.op_type for n in onnx.load(onnx_path).graph.node})
