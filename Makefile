@@ -50,12 +50,13 @@ tsan: setup
 	  $(SWIFT) test $(TESTFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_TESTS)'
 
 # libFuzzer with AddressSanitizer over every reader and parser, FUZZ_SECONDS per harness, from the
-# seed corpus in Fuzz/corpus (new inputs and crashes in .fuzz/). CI runs it for 5 s each.
+# seed corpus in Fuzz/corpus (new inputs and crashes in .fuzz/). CI runs it for 5 s each. Linked
+# with lld: gold fails on the fuzzer runtime's debug information.
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= parser interpreter safetensors idx cifar gzip tar json prune ipynb onnx message
 fuzz: setup
 	$(SWIFT) build -c release --product PrunebookFuzz --scratch-path .build-fuzz \
-	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DPRUNEBOOK_FUZZ
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DPRUNEBOOK_FUZZ -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 # AddressSanitizer (its own build folder) over the engine, the data readers and the parsers

@@ -32,7 +32,15 @@ public enum IDXReader {
             let o = 4 + 4 * d
             dims.append(Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3]))
         }
-        let expected = dims.reduce(1, *)
+        // dimensions up to 2³² − 1 each: their product can overflow, and a file that size is not here anyway
+        var expected = 1
+        for d in dims {
+            let (p, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= b.count else {
+                throw DatasetError(path: path, "IDX dimensions \(dims) need more data bytes than the file's \(b.count - header)")
+            }
+            expected = p
+        }
         guard b.count - header == expected else {
             throw DatasetError(path: path, "IDX dimensions \(dims) need \(expected) data bytes, file has \(b.count - header)")
         }

@@ -10,6 +10,10 @@ enum ConstantFolding {
         "Range", "Equal", "Where", "Max", "Min",
     ]
 
+    /// Most elements a constant computation reads or makes (64 Mi: shape arithmetic is tiny, a
+    /// transposed weight is the largest thing folded; a hostile file cannot make it allocate more).
+    static let maxFolded = 1 << 26
+
     /// Row-major strides.
     static func strides(_ s: [Int]) -> [Int] {
         var st = [Int](repeating: 1, count: s.count)
@@ -45,6 +49,9 @@ enum ConstantFolding {
             guard x == y || x == 1 || y == 1 else { throw fail("shapes \(a.shape) and \(b.shape) do not broadcast") }
             out.append(x == 1 ? y : x)
         }
+        guard let n = ConstantTensor.elementCount(out), n <= maxFolded else {
+            throw fail("shapes \(a.shape) and \(b.shape) broadcast to too many elements")
+        }
         let (sa, sb) = (strides(pa), strides(pb))
         let (va, vb) = (a.values, b.values)
         var values: [Double] = []
@@ -63,6 +70,9 @@ enum ConstantFolding {
     static func evaluate(_ op: String, _ inputs: [ConstantTensor?], _ attrs: NodeAttributes,
                          external: ExternalData) throws(ONNXError) -> [ConstantTensor] {
         let fail = attrs.fail
+        guard inputs.reduce(0, { $0 + ($1?.count ?? 0) }) <= maxFolded else {
+            throw fail("\(op) on constants of more than \(maxFolded) elements is not evaluated")
+        }
         func input(_ i: Int) throws(ONNXError) -> ConstantTensor {
             guard i < inputs.count, let t = inputs[i] else { throw fail("input \(i + 1) is missing") }
             return t
@@ -96,6 +106,8 @@ enum ConstantFolding {
             guard !data.shape.isEmpty else { throw fail("Gather on a scalar") }
             let ax = try axis(try attrs.int("axis", default: 0), rank: data.shape.count, fail: fail)
             let n = data.shape[ax]
+            let outShape = Array(data.shape[..<ax]) + idx.shape + Array(data.shape[(ax + 1)...])
+            guard let total = ConstantTensor.elementCount(outShape), total <= maxFolded else { throw fail("Gather makes too many elements") }
             let outer = data.shape[..<ax].reduce(1, *), inner = data.shape[(ax + 1)...].reduce(1, *)
             let source = data.values
             var values: [Double] = []
@@ -106,8 +118,7 @@ enum ConstantFolding {
                     for i in 0..<inner { values.append(source[(o * n + j) * inner + i]) }
                 }
             }
-            return [ConstantTensor(shape: Array(data.shape[..<ax]) + idx.shape + Array(data.shape[(ax + 1)...]),
-                                   values: values, isInteger: data.isInteger)]
+            return [ConstantTensor(shape: outShape, values: values, isInteger: data.isInteger)]
         case "Unsqueeze", "Squeeze":
             var t = try input(0)
             let axesInput = inputs.count > 1 ? inputs[1]?.ints : nil
@@ -210,23 +221,37 @@ enum ConstantFolding {
             return [ConstantTensor(shape: perm.map { t.shape[$0] }, values: values, isInteger: t.isInteger)]
         case "ConstantOfShape":
             let shape = try input(0).ints
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= ConstantTensor.maxElements else {
+            guard let count = ConstantTensor.elementCount(shape), count <= maxFolded else {
                 throw fail("ConstantOfShape shape \(shape) is not a valid size")
             }
             let v = try attrs.tensor("value").map { (t: Onnx_TensorProto) throws(ONNXError) -> ConstantTensor in
                 try ConstantTensor(t, external: external, fail: fail)
             }
-            return [ConstantTensor(shape: shape, values: [Double](repeating: v?.values.first ?? 0, count: shape.reduce(1, *)),
+            return [ConstantTensor(shape: shape, values: [Double](repeating: v?.values.first ?? 0, count: count),
                                    isInteger: v?.isInteger ?? false)]
         case "Range":
             let (start, limit, delta) = (try input(0).values[0], try input(1).values[0], try input(2).values[0])
             guard delta != 0 else { throw fail("Range with step 0") }
-            let n = max(0, Int(((limit - start) / delta).rounded(.up)))
-            guard n <= ConstantTensor.maxElements else { throw fail("Range of \(n) elements") }
+            let steps = ((limit - start) / delta).rounded(.up)
+            guard steps.isFinite || steps < 0, steps <= Double(maxFolded) else { throw fail("Range from \(start) to \(limit) by \(delta) is too long") }
+            let n = steps.isFinite ? max(0, Int(steps)) : 0
             return [ConstantTensor(shape: [n], values: (0..<n).map { start + Double($0) * delta }, isInteger: try input(0).isInteger)]
         default:
             throw fail("cannot evaluate \(op) on constants")
         }
+    }
+
+    /// Elements of a shape that may include the probe batch (up to `maxElements` per image), or
+    /// nil past that or on a negative dimension: multiplied with overflow checks.
+    static func shapeCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= ConstantTensor.maxElements * GraphImporter.probeBatch else { return nil }
+            n = p
+        }
+        return n
     }
 
     /// ONNX Reshape's target: 0 copies the input's dimension (unless `allowZero`), −1 is inferred.
@@ -237,10 +262,11 @@ enum ConstantFolding {
             guard i < shape.count else { throw fail("Reshape copies dimension \(i) of a rank-\(shape.count) input") }
             out[i] = shape[i]
         }
-        let total = shape.reduce(1, *)
+        // the input's count holds the probe batch, so it is checked against the limit times that
+        guard let total = shapeCount(shape) else { throw fail("Reshape of a shape \(shape) with too many elements") }
         let inferred = out.indices.filter { out[$0] == -1 }
         guard inferred.count <= 1, out.allSatisfy({ $0 >= -1 }) else { throw fail("Reshape target \(target) is not valid") }
-        let known = out.filter { $0 != -1 }.reduce(1, *)
+        guard let known = shapeCount(out.filter { $0 != -1 }) else { throw fail("Reshape target \(target) has too many elements") }
         if let i = inferred.first {
             guard known > 0, total % known == 0 else { throw fail("cannot reshape \(shape) to \(target)") }
             out[i] = total / known

@@ -35,6 +35,19 @@ struct ConstantTensor {
         self.init(shape: shape ?? [ints.count], values: ints.map(Double.init), isInteger: true)
     }
 
+    /// The element count of `shape`, or nil when a dimension is negative or the count passes
+    /// `maxElements` (checked as it multiplies, so a hostile shape cannot overflow).
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxElements else { return nil }
+            n = p
+        }
+        return n
+    }
+
     /// Largest tensor read from a file, in elements (2³¹: 8 GiB of Float32 is far beyond any
     /// classification network, and refusing earlier keeps a hostile header from allocating).
     static let maxElements = 1 << 31
@@ -139,7 +152,7 @@ final class ExternalData {
         }
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let length = entries["length"].map { Int($0) ?? -1 } ?? expected
-        guard offset >= 0, length == expected else {
+        guard offset >= 0, length == expected, !offset.addingReportingOverflow(length).overflow else {
             throw fail("tensor '\(t.name)': external data offset \(entries["offset"] ?? "0") and length \(entries["length"] ?? "-") "
                        + "do not give the \(expected) bytes it needs")
         }

@@ -9,6 +9,10 @@ import Tensor
 /// initializer is a constant. Shapes are worked out for a batch of `probeBatch` images, so a
 /// Reshape can check that it keeps the batch first.
 struct GraphImporter {
+    /// Largest stride, dilation, pad or window a file may ask for (far past any image here, small
+    /// enough that no output size computed from them overflows).
+    static let maxGeometry = 1 << 20
+
     /// A batch size no real dimension equals by chance, for following the batch through shape computations.
     static let probeBatch = 7919
 
@@ -126,6 +130,9 @@ struct GraphImporter {
         let outShapes: [[Int]]
         do { outShapes = try op.outputShapes(for: inShapes) } catch { throw fail(error.message) }
         guard outShapes.count == outputs.count else { throw fail("gives \(outShapes.count) outputs, the file names \(outputs.count)") }
+        for s in outShapes where s.first != GraphImporter.probeBatch || ConstantTensor.elementCount(Array(s.dropFirst())) == nil {
+            throw fail("an output of shape \(s.dropFirst()) per image is not a valid size (at most \(ConstantTensor.maxElements) elements)")
+        }
         let outs = outputs.map { define($0) }
         for (n, s) in zip(outputs, outShapes) { shapes[n] = s }
         let index = nodes.count
@@ -350,11 +357,13 @@ struct GraphImporter {
             } else if let s = try attrs.ints("split") {
                 sizes = s
             } else {
+                // equal parts
                 let parts = try attrs.int("num_outputs", default: outputs.count)
                 guard parts > 0 else { throw fail("Split into \(parts) parts") }
                 let each = (size + parts - 1) / parts
                 sizes = (0..<parts).map { min(each, max(0, size - $0 * each)) }
             }
+            guard sizes.allSatisfy({ (0...size).contains($0) }) else { throw fail("Split sizes \(sizes) do not fit \(size)") }
             try addNode(node, IndexOp<Float>(.split(axis: axis, sizes: sizes)), inputs: [x], outputs: outputs, fail: fail)
         case "Slice":
             let known = inputs.map { $0.isEmpty ? nil : constants[$0] }
@@ -394,6 +403,7 @@ struct GraphImporter {
             for (k, a) in axes.enumerated() { (before[a], after[a]) = (p[k], p[k + axes.count]) }
             guard before[0] == 0, after[0] == 0 else { throw fail("Pad pads the batch axis") }
             guard (before + after).allSatisfy({ $0 >= 0 }) else { throw fail("negative pads (cropping) are not supported") }
+            guard (before + after).allSatisfy({ $0 <= GraphImporter.maxGeometry }) else { throw fail("pads \(p) are too large") }
             try addNode(node, IndexOp<Float>(.pad(before: Array(before.dropFirst()), after: Array(after.dropFirst()))), inputs: [x],
                         outputs: try single(), fail: fail)
         case "MaxPool", "AveragePool":
@@ -483,6 +493,9 @@ struct GraphImporter {
         let strides = try attrs.ints("strides") ?? [1, 1]
         let dilations = try attrs.ints("dilations") ?? [1, 1]
         guard strides.count == 2, dilations.count == 2, groups >= 1 else { throw fail("Conv strides, dilations or group do not fit a 2-D convolution") }
+        guard (strides + dilations).allSatisfy({ (1...GraphImporter.maxGeometry).contains($0) }) else {
+            throw fail("Conv strides \(strides) and dilations \(dilations) must be between 1 and \(GraphImporter.maxGeometry)")
+        }
         let pads = try padding(attrs, kernel: [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1],
                                strides: strides, spatial: [xShape[2], xShape[3]], fail: fail)
         guard xShape[1] == w.shape[1] * groups, w.shape[0] % groups == 0 else {
@@ -515,7 +528,9 @@ struct GraphImporter {
         switch auto {
         case "NOTSET":
             let p = try attrs.ints("pads") ?? [0, 0, 0, 0]
-            guard p.count == 4, p.allSatisfy({ $0 >= 0 }) else { throw fail("pads \(p) do not fit a 2-D window") }
+            guard p.count == 4, p.allSatisfy({ (0...GraphImporter.maxGeometry).contains($0) }) else {
+                throw fail("pads \(p) do not fit a 2-D window (each between 0 and \(GraphImporter.maxGeometry))")
+            }
             return [p[0], p[1], p[2], p[3]]
         case "VALID":
             return [0, 0, 0, 0]
@@ -538,7 +553,9 @@ struct GraphImporter {
         guard xShape.count == 4 else { throw fail("\(node.opType) expects [N, C, H, W], got \(xShape)") }
         guard let k = try attrs.ints("kernel_shape"), k.count == 2 else { throw fail("\(node.opType) needs a 2-D kernel_shape") }
         let strides = try attrs.ints("strides") ?? [1, 1]
-        guard strides.count == 2 else { throw fail("strides do not fit a 2-D window") }
+        guard strides.count == 2, (strides + k).allSatisfy({ (1...GraphImporter.maxGeometry).contains($0) }) else {
+            throw fail("kernel_shape \(k) and strides \(strides) must be two sizes between 1 and \(GraphImporter.maxGeometry)")
+        }
         if let d = try attrs.ints("dilations"), d != [1, 1] { throw fail("pooling with dilations \(d) is not supported") }
         if outputs.count > 1, !outputs[1].isEmpty, (readers[outputs[1]] ?? 0) > 0 { throw fail("MaxPool's indices output is not supported") }
         guard try attrs.int("storage_order", default: 0) == 0 else { throw fail("storage_order 1 is not supported") }

@@ -5,10 +5,8 @@ func complain(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// libFuzzer's entry point (built with `-sanitize=fuzzer,address -D PRUNEBOOK_FUZZ`, `make fuzz`):
-/// `PRUNEBOOK_FUZZ_TARGET` picks the harness.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+/// One input for the harness `PRUNEBOOK_FUZZ_TARGET` names.
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let harness = FuzzHarness.current else {
         complain("set PRUNEBOOK_FUZZ_TARGET to one of: \(FuzzHarness.allCases.map(\.rawValue).joined(separator: ", "))")
         exit(2)
@@ -17,12 +15,27 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if !PRUNEBOOK_FUZZ
-/// Without libFuzzer: `PrunebookFuzz HARNESS FILE...` runs the harness on each file, to replay a
-/// crash the fuzzer found (or a corpus) under a debugger or a sanitizer of one's choice.
+#if PRUNEBOOK_FUZZ
+/// libFuzzer's driver (in the runtime `-sanitize=fuzzer` links): it parses libFuzzer's flags and
+/// calls back for every input. SwiftPM names the program's entry point itself, so libFuzzer's own
+/// `main` stays out and this one hands over.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+#endif
+
+/// `make fuzz` builds this with `-sanitize=fuzzer,address -D PRUNEBOOK_FUZZ`: libFuzzer runs the
+/// harness `PRUNEBOOK_FUZZ_TARGET` names. Built without them, `PrunebookFuzz HARNESS FILE...`
+/// replays inputs (a crash the fuzzer found, or a corpus) under a debugger or another sanitizer.
 @main
-struct ReplayInputs {
+struct FuzzMain {
     static func main() {
+        #if PRUNEBOOK_FUZZ
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) })
+        #else
         let args = CommandLine.arguments.dropFirst()
         guard let name = args.first, let harness = FuzzHarness(rawValue: name), args.count > 1 else {
             complain("usage: PrunebookFuzz HARNESS FILE...  (harnesses: \(FuzzHarness.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -36,6 +49,6 @@ struct ReplayInputs {
             harness.run(Array(data))
             print("ok \(path)")
         }
+        #endif
     }
 }
-#endif

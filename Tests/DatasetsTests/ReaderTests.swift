@@ -107,6 +107,16 @@ struct RealDataTests {
         expectError({ _ = try IDXReader.read(path: type, rank: 1) }, path: type, "not unsigned byte")
     }
 
+    /// Found by `make fuzz` (harness idx): dimensions 65538 × 822083585 × 84307823 overflowed Int
+    /// while the reader multiplied them, a crash instead of an error.
+    @Test func idxDimensionsWhoseProductOverflows() {
+        let bytes: [UInt8] = [0, 0, 8, 3, 0, 1, 0, 2, 0x31, 0, 0, 1, 5, 6, 0x6f, 0x6f, 0x6f, 0x6f, 0x6f, 7]
+        expectError({ _ = try IDXReader.parse(bytes, path: "fuzz", rank: 3) }, path: "fuzz",
+                    "need more data bytes than the file's 4")
+        let huge = write("huge", [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12) + [1, 2])
+        expectError({ _ = try IDXReader.read(path: huge, rank: 3) }, path: huge, "need more data bytes")
+    }
+
     @Test func idxPairErrors() {
         let images = write("i", idx(rank: 3, dims: [2, 1, 1], data: [1, 2]))
         let three = write("l3", idx(rank: 1, dims: [3], data: [0, 1, 2]))

@@ -152,6 +152,14 @@ import Testing
         reshape.output = ["h"]
         let r = Self.error(loading: try Self.write(Self.model(extraNodes: [shape, reshape], gemmInput: "h"), folder, "batch.onnx"))
         #expect(r.contains("/flat/Reshape") && r.contains("batch"), "\(r)")
+        // found by make fuzz (harness onnx): a Reshape target whose dimensions' product overflows
+        // crashed the reader; sizes are now multiplied with overflow checks everywhere
+        st.int64Data = [-1, 1 << 40, 1 << 40]
+        st.dims = [3]
+        value.t = st
+        shape.attribute = [value]
+        let overflow = Self.error(loading: try Self.write(Self.model(extraNodes: [shape, reshape], gemmInput: "h"), folder, "overflow.onnx"))
+        #expect(overflow.contains("/flat/Reshape") && overflow.contains("too many elements"), "\(overflow)")
         // a node that reads a value nobody computes
         let dangling = Self.error(loading: try Self.write(Self.model(gemmInput: "nowhere"), folder, "dangling.onnx"))
         #expect(dangling.contains("nowhere"), "\(dangling)")
@@ -197,6 +205,9 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: folder + "/link.bin", withDestinationPath: root + "/secret.bin")
         let link = Self.error(loading: try Self.write(Self.model(weight: Self.external("link.bin", offset: 16)), folder, "link.onnx"))
         #expect(link.contains("leads out of the model's folder"), "\(link)")
+        // an offset so large that offset + length overflows
+        let wrap = Self.error(loading: try Self.write(Self.model(weight: Self.external("weights/fc.bin", offset: Int.max - 8)), folder, "wrap.onnx"))
+        #expect(wrap.contains("do not give the 48 bytes"), "\(wrap)")
         // a length past the end of the file
         let short = Self.error(loading: try Self.write(Self.model(weight: Self.external("weights/fc.bin", offset: 40)), folder, "short.onnx"))
         #expect(short.contains("has 64 bytes, needs 88"), "\(short)")
