@@ -32,10 +32,10 @@ test: setup
 	peers="$$(scripts/peers)" && core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_NB_PYTHON="$$peers" $(SWIFT) test $(TESTFLAGS) --skip-build
 
-# Slow checks, before an issue is resolved: the suite, the ThreadSanitizer subset, 50 random
-# SIGKILLs of a run (the suite does 4), then every notebook replayed at its checked-in setting
-# into the same bytes.
-check-slow: test tsan asan
+# Slow checks, before an issue is resolved: the suite, the ThreadSanitizer and AddressSanitizer
+# subsets, a minute of fuzzing per harness (FUZZ_SECONDS), 50 random SIGKILLs of a run (the suite
+# does 4), then every notebook replayed at its checked-in setting into the same bytes.
+check-slow: test tsan asan fuzz
 	core="$$(.build/release/prunebook bench --blas-core-type)" && \
 	  env $${core:+OPENBLAS_CORETYPE=$$core} PRUNEBOOK_KILL_ROUNDS=50 $(SWIFT) test $(TESTFLAGS) --skip-build --filter FaultTests
 	scripts/check-notebooks
