@@ -18,6 +18,7 @@ import PackageDescription
 ///     Benchmarks                               what `prunebook bench` measures
 ///     Sweep                                    grids, the run cache, the local and Slurm engines, results
 ///     PrunebookCLI ← prunebook                 the commands; a thin @main
+///     PrunebookFuzz                            libFuzzer harnesses over the readers and parsers
 let package = Package(
     name: "Prunebook",
     products: [

@@ -57,44 +57,50 @@ public final class Convolution<Scalar: TensorScalar>: Layer {
         return [outChannels, oh, ow]
     }
 
+    /// Visits each row segment of the column matrix: `body(column, input, valid)` for the segment
+    /// at column-matrix offset `column` (ow entries), the input row offset it reads (nil when the
+    /// row is padding), and the output columns whose input column `valid` lies inside the image
+    /// (the input column of output column ox is ox·sw − pl + j·dw).
+    @inline(__always)
+    private func forEachRow(channels: Int, h: Int, w: Int, oh: Int, ow: Int,
+                            _ body: (_ column: Int, _ input: Int?, _ valid: Range<Int>, _ firstInputColumn: Int) -> Void) {
+        let p = oh * ow
+        for c in 0..<channels {
+            for i in 0..<kh { for j in 0..<kw {
+                let x0 = j * dilation.w - pads.left
+                // ox·sw + x0 ∈ [0, w)
+                let lo = x0 >= 0 ? 0 : min(ow, (-x0 + stride.w - 1) / stride.w)
+                let hi = w - x0 <= 0 ? 0 : min(ow, (w - x0 + stride.w - 1) / stride.w)
+                for oy in 0..<oh {
+                    let y = oy * stride.h - pads.top + i * dilation.h
+                    let input = y >= 0 && y < h ? (c * h + y) * w : nil
+                    body(((c * kh + i) * kw + j) * p + oy * ow, input, lo..<max(lo, hi), x0)
+                }
+            } }
+        }
+    }
+
     /// cols[(c·kh + i)·kw + j][p] = x[c][oy·sh − pt + i·dh][ox·sw − pl + j·dw] (0 outside), for
     /// `channels` channels from `x`.
     private func im2col(_ x: UnsafePointer<Scalar>, channels: Int, h: Int, w: Int, oh: Int, ow: Int,
                         _ cols: UnsafeMutablePointer<Scalar>) {
-        let p = oh * ow
-        for c in 0..<channels {
-            for i in 0..<kh { for j in 0..<kw {
-                let row = cols + ((c * kh + i) * kw + j) * p
-                for oy in 0..<oh {
-                    let y = oy * stride.h - pads.top + i * dilation.h
-                    guard y >= 0, y < h else { for ox in 0..<ow { row[oy * ow + ox] = 0 }; continue }
-                    let src = x + (c * h + y) * w
-                    for ox in 0..<ow {
-                        let xx = ox * stride.w - pads.left + j * dilation.w
-                        row[oy * ow + ox] = xx >= 0 && xx < w ? src[xx] : 0
-                    }
-                }
-            } }
+        let sw = stride.w
+        forEachRow(channels: channels, h: h, w: w, oh: oh, ow: ow) { column, input, valid, x0 in
+            let row = cols + column
+            guard let input else { row.update(repeating: 0, count: ow); return }
+            row.update(repeating: 0, count: valid.lowerBound)
+            for ox in valid { row[ox] = x[input + ox * sw + x0] }
+            (row + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
         }
     }
 
     /// The adjoint of `im2col`: adds the columns back into `dx`.
     private func col2im(_ cols: UnsafePointer<Scalar>, channels: Int, h: Int, w: Int, oh: Int, ow: Int,
                         _ dx: UnsafeMutablePointer<Scalar>) {
-        let p = oh * ow
-        for c in 0..<channels {
-            for i in 0..<kh { for j in 0..<kw {
-                let row = cols + ((c * kh + i) * kw + j) * p
-                for oy in 0..<oh {
-                    let y = oy * stride.h - pads.top + i * dilation.h
-                    guard y >= 0, y < h else { continue }
-                    let dst = dx + (c * h + y) * w
-                    for ox in 0..<ow {
-                        let xx = ox * stride.w - pads.left + j * dilation.w
-                        if xx >= 0 && xx < w { dst[xx] += row[oy * ow + ox] }
-                    }
-                }
-            } }
+        let sw = stride.w
+        forEachRow(channels: channels, h: h, w: w, oh: oh, ow: ow) { column, input, valid, x0 in
+            guard let input else { return }
+            for ox in valid { dx[input + ox * sw + x0] += cols[column + ox] }
         }
     }
 

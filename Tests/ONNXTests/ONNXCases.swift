@@ -70,7 +70,7 @@ enum ONNXCases {
         guard let r, r.status == 0 else {
             return ("", "make_onnx_cases.py failed: \(r?.output.split(separator: "\n").suffix(5).joined(separator: "\n") ?? "did not run")")
         }
-        FileManager.default.createFile(atPath: staging + "/done", contents: Data())
+        _ = FileManager.default.createFile(atPath: staging + "/done", contents: Data())
         // cases of earlier versions of the script (half a gigabyte each) go
         // (and staging folders of processes that died), but not another live process's staging
         for old in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] {
