@@ -160,6 +160,33 @@ import Testing
         shape.attribute = [value]
         let overflow = Self.error(loading: try Self.write(Self.model(extraNodes: [shape, reshape], gemmInput: "h"), folder, "overflow.onnx"))
         #expect(overflow.contains("/flat/Reshape") && overflow.contains("too many elements"), "\(overflow)")
+        // training dropout: an error until Prunebook trains with dropout (set p = 0 before exporting)
+        func constant(_ name: String, _ type: Int32, float: Float? = nil, bool: Bool? = nil) -> Onnx_NodeProto {
+            var n = Onnx_NodeProto()
+            n.opType = "Constant"
+            n.output = [name]
+            var a = Onnx_AttributeProto()
+            a.name = "value"
+            a.type = .tensor
+            var t = Onnx_TensorProto()
+            t.dataType = type
+            if let float { t.floatData = [float] }
+            if let bool { t.int32Data = [bool ? 1 : 0] }
+            a.t = t
+            n.attribute = [a]
+            return n
+        }
+        var dropout = Onnx_NodeProto()
+        dropout.name = "/drop/Dropout"
+        dropout.opType = "Dropout"
+        dropout.input = ["x", "ratio", "training"]
+        dropout.output = ["h"]
+        let nodes = [constant("ratio", 1, float: 0.5), constant("training", 9, bool: true), dropout]
+        let drop = Self.error(loading: try Self.write(Self.model(extraNodes: nodes, gemmInput: "h"), folder, "dropout.onnx"))
+        #expect(drop.contains("/drop/Dropout (Dropout)") && drop.contains("p = 0"), "\(drop)")
+        // the same at ratio 0 is the identity
+        let zero = [constant("ratio", 1, float: 0), constant("training", 9, bool: true), dropout]
+        #expect(Self.error(loading: try Self.write(Self.model(extraNodes: zero, gemmInput: "h"), folder, "dropout0.onnx")) == "loaded")
         // a node that reads a value nobody computes
         let dangling = Self.error(loading: try Self.write(Self.model(gemmInput: "nowhere"), folder, "dangling.onnx"))
         #expect(dangling.contains("nowhere"), "\(dangling)")
