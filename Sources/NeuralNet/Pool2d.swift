@@ -80,29 +80,40 @@ public final class Pool2d<Scalar: TensorScalar>: Layer {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = outHW(h, w)
         var y = Tensor<Scalar>(uninitialized: [n, c, oh, ow])
-        if kind == .max { argmax = [Int32](repeating: 0, count: n * c * oh * ow) }
+        var indices = [Int32](repeating: 0, count: kind == .max ? n * c * oh * ow : 0)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                for plane in 0..<(n * c) {
-                    let (xo, yo) = (plane * h * w, plane * oh * ow)
-                    windows(h, w) { o, rows, cols, divisor in
-                        if kind == .max {
-                            var best = -Scalar.infinity, at = -1
-                            for r in rows { for q in cols where xp[xo + r * w + q] > best || at < 0 {
-                                best = xp[xo + r * w + q]; at = r * w + q
-                            } }
-                            yp[yo + o] = best
-                            argmax[yo + o] = Int32(at)
-                        } else {
-                            var s = 0.0
-                            for r in rows { for q in cols { s += Double(xp[xo + r * w + q]) } }
-                            yp[yo + o] = Scalar(s / Double(divisor))
-                        }
+                indices.withUnsafeMutableBufferPointer { ip in
+                    // planes (image, channel) are independent: split among the cores
+                    nonisolated(unsafe) let (xs, ys, at, layer) = (xp, yp, ip, self)
+                    Parallel.forRanges(n * c, grain: max(1, Parallel.grain / max(1, h * w * kernel.h * kernel.w))) { planes in
+                        for plane in planes { layer.pool(plane, xs, ys, at, h: h, w: w, oh: oh, ow: ow) }
                     }
                 }
             }
         }
+        if kind == .max { argmax = indices }
         return y
+    }
+
+    /// One plane's windows: the maximum (and where it is) or the mean.
+    private func pool(_ plane: Int, _ xp: UnsafeBufferPointer<Scalar>, _ yp: UnsafeMutableBufferPointer<Scalar>,
+                      _ at: UnsafeMutableBufferPointer<Int32>, h: Int, w: Int, oh: Int, ow: Int) {
+        let (xo, yo) = (plane * h * w, plane * oh * ow)
+        windows(h, w) { o, rows, cols, divisor in
+            if kind == .max {
+                var best = -Scalar.infinity, index = -1
+                for r in rows { for q in cols where xp[xo + r * w + q] > best || index < 0 {
+                    best = xp[xo + r * w + q]; index = r * w + q
+                } }
+                yp[yo + o] = best
+                at[yo + o] = Int32(index)
+            } else {
+                var s = 0.0
+                for r in rows { for q in cols { s += Double(xp[xo + r * w + q]) } }
+                yp[yo + o] = Scalar(s / Double(divisor))
+            }
+        }
     }
 
     /// The adjoint of the forward map (for max: at the forward's maxima).
