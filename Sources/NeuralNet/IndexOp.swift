@@ -88,35 +88,18 @@ public final class IndexOp<Scalar: TensorScalar>: GraphOp {
         return try sampleOutputShapes(inputs.map { Array($0.dropFirst()) }).map { [n] + $0 }
     }
 
-    /// Row-major strides of a shape.
-    private static func strides(_ s: [Int]) -> [Int] {
-        var st = [Int](repeating: 1, count: s.count)
-        for d in stride(from: s.count - 2, through: 0, by: -1) { st[d] = st[d + 1] * s[d + 1] }
-        return st
-    }
-
     /// For each output, each element's (input, offset), for per-image input shapes `ins`; input −1
     /// is a padding zero.
     private func sources(_ ins: [[Int]]) -> [[(input: Int, offset: Int)]] {
         if let m = maps, m.inputs == ins { return m.sources }
         guard let outs = try? sampleOutputShapes(ins) else { return [] }
         var result: [[(input: Int, offset: Int)]] = []
-        // visits each element of `shape` with its multi-index
-        func each(_ shape: [Int], _ body: ([Int]) -> Void) {
-            let n = TensorShape.count(of: shape)
-            var idx = [Int](repeating: 0, count: shape.count)
-            for _ in 0..<n {
-                body(idx)
-                var d = shape.count - 1
-                while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
-            }
-        }
-        let st = ins.map(IndexOp.strides)
+        let st = ins.map { TensorShape.strides(of: $0) }
         func offset(_ k: Int, _ idx: [Int]) -> Int { zip(idx, st[k]).reduce(0) { $0 + $1.0 * $1.1 } }
         switch movement {
         case let .transpose(perm):
             var src: [(input: Int, offset: Int)] = []
-            each(outs[0]) { o in
+            TensorShape.forEachIndex(of: outs[0]) { o in
                 var i = [Int](repeating: 0, count: perm.count)
                 for (d, p) in perm.enumerated() { i[p] = o[d] }
                 src.append((0, offset(0, i)))
@@ -125,7 +108,7 @@ public final class IndexOp<Scalar: TensorScalar>: GraphOp {
         case let .concat(axis):
             var src: [(input: Int, offset: Int)] = []
             let bounds = ins.reduce(into: [0]) { $0.append(($0.last ?? 0) + $1[axis]) }
-            each(outs[0]) { o in
+            TensorShape.forEachIndex(of: outs[0]) { o in
                 var k = 0
                 while o[axis] >= bounds[k + 1] { k += 1 }
                 var i = o
@@ -137,7 +120,7 @@ public final class IndexOp<Scalar: TensorScalar>: GraphOp {
             var start = 0
             for (j, size) in sizes.enumerated() {
                 var src: [(input: Int, offset: Int)] = []
-                each(outs[j]) { o in
+                TensorShape.forEachIndex(of: outs[j]) { o in
                     var i = o
                     i[axis] += start
                     src.append((0, offset(0, i)))
@@ -147,14 +130,14 @@ public final class IndexOp<Scalar: TensorScalar>: GraphOp {
             }
         case let .slice(starts, _, steps):
             var src: [(input: Int, offset: Int)] = []
-            each(outs[0]) { o in
+            TensorShape.forEachIndex(of: outs[0]) { o in
                 src.append((0, offset(0, o.indices.map { starts[$0] + o[$0] * steps[$0] })))
             }
             result = [src]
         case let .pad(before, _):
             var src: [(input: Int, offset: Int)] = []
             let x = ins[0]
-            each(outs[0]) { o in
+            TensorShape.forEachIndex(of: outs[0]) { o in
                 let i = o.indices.map { o[$0] - before[$0] }
                 let inside = i.indices.allSatisfy { i[$0] >= 0 && i[$0] < x[$0] }
                 src.append(inside ? (0, offset(0, i)) : (-1, 0))

@@ -1,3 +1,5 @@
+import Tensor
+
 /// Evaluates, when the file is read, the nodes whose inputs are all known: the shape
 /// computations exporters emit around Reshape (Shape → Gather → Unsqueeze → Concat, with Div and
 /// Mul for a channel shuffle's group size), Constant nodes, and transposed weights. The batch
@@ -13,24 +15,6 @@ enum ConstantFolding {
     /// Most elements a constant computation reads or makes (64 Mi: shape arithmetic is tiny, a
     /// transposed weight is the largest thing folded; a hostile file cannot make it allocate more).
     static let maxFolded = 1 << 26
-
-    /// Row-major strides.
-    static func strides(_ s: [Int]) -> [Int] {
-        var st = [Int](repeating: 1, count: s.count)
-        for d in stride(from: s.count - 2, through: 0, by: -1) { st[d] = st[d + 1] * s[d + 1] }
-        return st
-    }
-
-    /// Visits every multi-index of `shape` in row-major order.
-    static func each(_ shape: [Int], _ body: ([Int]) -> Void) {
-        let n = shape.reduce(1, *)
-        var idx = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<n {
-            body(idx)
-            var d = shape.count - 1
-            while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
-        }
-    }
 
     static func axis(_ a: Int, rank: Int, fail: (String) -> ONNXError) throws(ONNXError) -> Int {
         let r = a < 0 ? a + rank : a
@@ -52,10 +36,10 @@ enum ConstantFolding {
         guard let n = ConstantTensor.elementCount(out), n <= maxFolded else {
             throw fail("shapes \(a.shape) and \(b.shape) broadcast to too many elements")
         }
-        let (sa, sb) = (strides(pa), strides(pb))
+        let (sa, sb) = (TensorShape.strides(of: pa), TensorShape.strides(of: pb))
         let (va, vb) = (a.values, b.values)
         var values: [Double] = []
-        each(out) { i in
+        TensorShape.forEachIndex(of: out) { i in
             var (oa, ob) = (0, 0)
             for d in 0..<rank {
                 if pa[d] != 1 { oa += i[d] * sa[d] }
@@ -171,10 +155,10 @@ enum ConstantFolding {
                 let range = try SliceRange(start: starts[k], end: ends[k], step: steps[k], size: data.shape[ax], fail: fail)
                 (lo[ax], st[ax], outShape[ax]) = (range.start, range.step, range.count)
             }
-            let s = strides(data.shape)
+            let s = TensorShape.strides(of: data.shape)
             let source = data.values
             var values: [Double] = []
-            each(outShape) { i in values.append(source[i.indices.reduce(0) { $0 + (lo[$1] + i[$1] * st[$1]) * s[$1] }]) }
+            TensorShape.forEachIndex(of: outShape) { i in values.append(source[i.indices.reduce(0) { $0 + (lo[$1] + i[$1] * st[$1]) * s[$1] }]) }
             return [ConstantTensor(shape: outShape, values: values, isInteger: data.isInteger)]
         case "Add", "Sub", "Mul", "Div", "Max", "Min", "Equal":
             let (a, b) = (try input(0), try input(1))
@@ -214,10 +198,10 @@ enum ConstantFolding {
             let t = try input(0)
             let perm = try attrs.ints("perm") ?? Array(t.shape.indices.reversed())
             guard perm.sorted() == Array(t.shape.indices) else { throw fail("Transpose perm \(perm) does not fit shape \(t.shape)") }
-            let s = strides(t.shape)
+            let s = TensorShape.strides(of: t.shape)
             let source = t.values
             var values: [Double] = []
-            each(perm.map { t.shape[$0] }) { o in values.append(source[perm.indices.reduce(0) { $0 + o[$1] * s[perm[$1]] }]) }
+            TensorShape.forEachIndex(of: perm.map { t.shape[$0] }) { o in values.append(source[perm.indices.reduce(0) { $0 + o[$1] * s[perm[$1]] }]) }
             return [ConstantTensor(shape: perm.map { t.shape[$0] }, values: values, isInteger: t.isInteger)]
         case "ConstantOfShape":
             let shape = try input(0).ints

@@ -103,4 +103,27 @@ public enum TensorShape {
     /// Number of elements a shape holds.
     @inlinable
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// Row-major strides: how far one step along each dimension moves in the flat storage.
+    public static func strides(of shape: [Int]) -> [Int] {
+        var st = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { st[d] = st[d + 1] * shape[d + 1] }
+        return st
+    }
+
+    /// Calls `body` with every multi-index of `shape`, in row-major order.
+    public static func forEachIndex(of shape: [Int], _ body: ([Int]) -> Void) {
+        let n = count(of: shape)
+        var index = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<n {
+            body(index)
+            var d = shape.count - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
 }
