@@ -5,7 +5,9 @@
 /// current scope; `let x = v`, `fn x(…)`, `for x in …` and parameters always bind in the
 /// current scope (shadowing outer names).
 final class Environment {
-    private(set) var values: [String: Value] = [:]
+    // Private and never handed out whole: the cycle collector relies on each closure held here
+    // being retained by this environment alone (no copy of the dictionary shares its storage).
+    private var values: [String: Value] = [:]
     let parent: Environment?
 
     init(parent: Environment? = nil) { self.parent = parent }
@@ -29,6 +31,13 @@ final class Environment {
             env = e.parent
         }
         return false
+    }
+
+    /// Every function value bound directly in this scope, once per binding (for the cycle collector).
+    func forEachClosure(_ body: (Closure) -> Void) {
+        for value in values.values {
+            if case .function(.closure(let c)) = value { body(c) }
+        }
     }
 
     func remove(_ name: String) { values[name] = nil }

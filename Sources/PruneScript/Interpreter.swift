@@ -70,6 +70,8 @@ public final class Interpreter {
     public var onOutput: ((OutputEvent) -> Void)?
 
     let globals = Environment()
+    /// Frees the call scopes that nested functions keep alive in a cycle.
+    let cycles = CycleCollector()
     /// Source of every cell run so far, to render errors pointing into earlier cells.
     public private(set) var sources: [Int: String] = [:]
     private var outputs: [OutputEvent] = []
@@ -88,8 +90,12 @@ public final class Interpreter {
     }
 
     // A function defined at the top level captures the globals, which hold it: a cycle that
-    // ARC never frees. Emptying the globals when the session ends breaks every such cycle.
-    deinit { globals.removeAll() }
+    // ARC never frees. Emptying the globals when the session ends breaks every such cycle, and
+    // then the scopes of nested functions the globals kept are unreachable too.
+    deinit {
+        globals.removeAll()
+        cycles.collect()
+    }
 
     // MARK: - Session API
 
@@ -116,6 +122,7 @@ public final class Interpreter {
         if let value { globals.define("_", value) }
         if let partial = pendingInterruption?.partial { globals.define("_", partial) }
         pendingInterruption = nil
+        if cycles.isTracking { cycles.collect() }
         return CellResult(cell: cell, value: value, outputs: outputs, error: error, syntaxErrors: syntax,
                           resultText: value.map(show))
     }
@@ -156,7 +163,11 @@ public final class Interpreter {
         return try result.get()
     }
     /// Forgets all variables (keeps builtins and the seed).
-    public func reset() { globals.removeAll(); sources = [:] }
+    public func reset() {
+        globals.removeAll()
+        cycles.collect()
+        sources = [:]
+    }
     /// Adds or replaces a builtin in this session.
     public func register(_ builtin: Builtin) { builtins.register(builtin) }
 
@@ -221,6 +232,7 @@ public final class Interpreter {
             try assign(target, op: op, valueExpr, isLet: isLet, loc, env)
             return .null
         case .function(let decl):
+            noteCapture(env)
             env.define(decl.name ?? "fn", .function(.closure(Closure(decl, env))))
             return .null
         case .forLoop(let name, let iterableExpr, let body, let loc):
@@ -343,7 +355,9 @@ public final class Interpreter {
         case .index(let base, let index, let loc):
             return try subscriptGet(try eval(base, env), try eval(index, env), loc, index)
         case .field(let base, let name, let loc): return try fieldGet(try eval(base, env), name, loc)
-        case .function(let decl): return .function(.closure(Closure(decl, env)))
+        case .function(let decl):
+            noteCapture(env)
+            return .function(.closure(Closure(decl, env)))
         case .ifElse(let branches, let elseBody, _):
             for branch in branches where try truth(branch.condition, env, "if") {
                 return try execBlock(branch.body, env)
@@ -654,6 +668,13 @@ public final class Interpreter {
         case .builtin(let b): return try callBuiltin(b, args, loc, nameLength)
         case .closure(let c): return try callClosure(c, args, loc, nameLength)
         }
+    }
+
+    /// A closure is about to capture `env`: a call scope it may keep alive in a cycle.
+    private func noteCapture(_ env: Environment) {
+        guard env !== globals else { return }
+        if cycles.isDue { cycles.collect() }
+        cycles.track(env)
     }
 
     private func callClosure(_ c: Closure, _ args: [EvaluatedArgument], _ loc: SourceLocation, _ nameLength: Int) throws -> Value {
