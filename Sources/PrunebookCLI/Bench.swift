@@ -43,6 +43,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --onnx: only read the file.")
     var importOnly = false
 
+    @Flag(help: "Measure each model's peak memory over a few training steps beside the estimate that refuses a step too large for the machine.")
+    var memory = false
+
     @Option(help: ArgumentHelp("The density of a --child run.", visibility: .private))
     var density: Double?
 
@@ -92,6 +95,25 @@ struct Bench: ParsableCommand {
         if let child, let density {
             let result = try DensityBenchmark.measure(model: child, density: density, kernels: kernelChoice, settings: settings)
             print(JSONWriter.compact(result.json))
+            return
+        }
+        if let child, memory {
+            print(JSONWriter.compact(try MemoryBenchmark.measure(model: child, settings: settings).json))
+            return
+        }
+        if memory {
+            print("training memory, batch \(batch): peak resident memory of 3 steps beside the estimate")
+            var results: [JSONValue] = []
+            for model in modelList {
+                let r = try runChild(model: model)
+                results.append(r)
+                let peak = r["peak_rss_mib"]?.doubleValue ?? 0, estimate = r["estimate_mib"]?.doubleValue ?? 0
+                print(String(format: "%-9@ peak %6.0f MiB  estimate %6.0f MiB  ratio %.2f", model, peak, estimate, r["ratio"]?.doubleValue ?? 0))
+            }
+            if let json {
+                try AtomicFile.write(JSONWriter.canonical(.object([("batch", .int(batch)), ("results", .array(results))]), indent: 2) + "\n",
+                                     to: json, createFolders: true)
+            }
             return
         }
         if let child {
@@ -196,7 +218,7 @@ struct Bench: ParsableCommand {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
         p.arguments = ["bench", "--child", model, "--batch", String(batch)] + (quick ? ["--quick"] : []) + (fullRuns ? ["--full-runs"] : [])
-            + (density.map { ["--density", String($0), "--kernels", kernels] } ?? [])
+            + (memory ? ["--memory"] : []) + (density.map { ["--density", String($0), "--kernels", kernels] } ?? [])
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -28,6 +28,14 @@ public enum BatchSource: Sendable {
         }
     }
 
+    /// Images in the largest batch a step reads.
+    public var batchSize: Int {
+        switch self {
+        case .list(let batches): return batches.map { $0.inputs.shape.first ?? 0 }.max() ?? 0
+        case .loader(let loader): return min(loader.batchSize, loader.images.count)
+        }
+    }
+
     public var isEmpty: Bool {
         switch self {
         case .list(let b): return b.isEmpty

@@ -75,11 +75,24 @@ public enum Pruner {
 
     /// Prunes `network` (which is left unchanged) to the requested amount. Throws `PruningError`,
     /// or `Interruption` when `cancel` stops an iterative method between steps.
+    /// Refuses a scoring pass that cannot fit: the network's forward and backward at the batch
+    /// size in the pass's precision, beside the copies of the weights the method keeps (the
+    /// initial and working networks, the scores).
+    static func checkMemory(_ network: Network<Float>, method: PruningMethod, data: BatchSource?,
+                            options: PruningOptions) throws {
+        guard method.needsData, let data else { return }
+        let double = options.precision.resolved(for: method, on: network) == .double
+        let estimate = network.trainingMemory(batch: data.batchSize, optimizerSlots: 2, scalarBytes: double ? 8 : 4)
+        try MemoryBudget.check(estimate.total, for: "\(method.rawValue) on \(network.architecture) at batch \(data.batchSize)"
+                               + (double ? " in float64" : ""), detail: estimate.breakdown)
+    }
+
     public static func prune(_ network: Network<Float>, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
                              options: PruningOptions = PruningOptions(), cancel: CancellationToken? = nil,
                              onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> PruningResult {
         let density = try amount.density()
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data to prune") }
+        try checkMemory(network, method: method, data: data, options: options)
         let iterative: IterativeMethod?
         switch method {
         case .force: iterative = .force

@@ -9,6 +9,22 @@ public enum MemoryBudget {
         public var description: String
     }
 
+    /// A step or an object that would not fit in the budget (or a budget that is not a size).
+    public struct Exceeded: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Refuses `bytes` for `what` when they exceed the limit: "training vgg19 at batch 50000
+    /// needs about 196 GB (activations 190 GB); 22 GB available (the machine's memory)".
+    public static func check(_ bytes: Double, for what: String, detail: String? = nil,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(Exceeded) {
+        let budget: (bytes: Double, source: String)
+        do { budget = try limit(environment: environment) } catch { throw Exceeded(description: error.description) }
+        guard !(bytes <= budget.bytes) else { return }
+        throw Exceeded(description: "\(what) needs about \(describe(bytes))\(detail.map { " (\($0))" } ?? ""); "
+                       + "\(describe(budget.bytes)) available (\(budget.source))")
+    }
+
     /// The limit in bytes and where it comes from ("PRUNEBOOK_MEMORY", "the cgroup limit", "MemTotal").
     public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) throws(InvalidLimit) -> (bytes: Double, source: String) {
         if let text = environment["PRUNEBOOK_MEMORY"], !text.isEmpty {
@@ -41,6 +57,7 @@ public enum MemoryBudget {
 
     /// `7.1 TB`, `25.8 GB`, `512 MB`: decimal units, one decimal.
     public static func describe(_ bytes: Double) -> String {
+        guard bytes.isFinite else { return bytes.isNaN ? "an unknown amount" : "an unbounded amount" }
         let units = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
         for (size, name) in units where bytes >= size {
             let v = bytes / size

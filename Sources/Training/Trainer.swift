@@ -45,6 +45,13 @@ public enum Trainer {
             train = split.train
             validationLoader = DataLoader(images: split.validation, normalization: normalization, batchSize: 500, shuffle: false)
         }
+        // A batch larger than the data set is the whole set (as PyTorch's DataLoader); what a step
+        // at that batch holds must fit before the first batch is made.
+        let estimate = network.trainingMemory(batch: min(options.batchSize, train.count), optimizerSlots: options.momentum > 0 ? 1 : 0)
+        do {
+            try MemoryBudget.check(estimate.total, for: "training \(network.architecture) at batch \(min(options.batchSize, train.count))",
+                                   detail: estimate.breakdown)
+        } catch { throw TrainingError.invalid(error.description) }
         let decayFree = try WeightDecayExclusion.flags(for: network, rules: options.weightDecayExclude)
         let loader = DataLoader(images: train, normalization: normalization, batchSize: options.batchSize,
                                 shuffle: true, seed: options.seed, augmentation: options.augmentation)

@@ -33,3 +33,22 @@ import Testing
         #expect(throws: ModelError.self) { try ModelZoo.build(ModelSpec(name: "lenet300", classes: -5)) }
     }
 }
+
+/// The training-step estimate by hand for LeNet-300-100 on 8×8 inputs at batch 10: leaves
+/// flatten 64, fc1 300, relu 300, fc2 100, relu 100, fc3 10 (+ the input 64 = 938 numbers per
+/// image); 50,610 parameters of which 50,200 are masked weights.
+@Test func trainingMemoryByHand() throws {
+    let net = try ModelZoo.build(ModelSpec(name: "lenet300", input: [1, 8, 8], classes: 10, seed: 0))
+    #expect(net.parameterCount == 50_610 && net.prunableCount == 50_200)
+    let m = net.trainingMemory(batch: 10)
+    #expect(m.parameters == 4 * (2 * 50_610 + 50_200))
+    #expect(m.optimizer == 4 * 50_610)
+    #expect(m.activations == 4 * 10 * 938)
+    #expect(m.gradients == 4 * 10 * 2 * 300)
+    #expect(m.total == m.parameters + m.optimizer + m.activations + m.gradients + TrainingMemory.processBytes)
+    // no momentum, a float64 pass, absurd batches (no trap, growing with the batch)
+    #expect(net.trainingMemory(batch: 10, optimizerSlots: 0).optimizer == 0)
+    #expect(net.trainingMemory(batch: 10, scalarBytes: 8).activations == 8 * 10 * 938)
+    #expect(net.trainingMemory(batch: Int.max).activations == 4 * Double(Int.max) * 938)
+    #expect(net.trainingMemory(batch: 0).activations == 4 * 938)
+}

@@ -27,6 +27,25 @@ import Testing
         }
     }
 
+    /// #23: the training-memory estimate that refuses a step too large for the machine is within
+    /// 0.7–1.5× of the peak resident memory of real steps (each model in its own process; vgg19 at
+    /// batch 128 peaks near 900 MiB). The parts add up to the total.
+    @Test func trainingMemoryEstimateIsCloseToTheMeasuredPeak() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CLI.run(["bench", "--memory", "--models", "lenet5,resnet20,vgg19", "--batch", "128", "--json", dir + "/m.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try JSONParser.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/m.json")), as: UTF8.self))
+        let results = try #require(doc["results"]?.arrayValue)
+        #expect(results.compactMap { $0["model"]?.stringValue } == ["lenet5", "resnet20", "vgg19"])
+        for m in results {
+            let peak = try #require(m["peak_rss_mib"]?.doubleValue), estimate = try #require(m["estimate_mib"]?.doubleValue)
+            #expect(estimate >= 0.7 * peak && estimate <= 1.5 * peak, "\(m)")
+            let parts = ["parameters", "optimizer", "activations", "gradients", "process"].compactMap { m["estimate_\($0)_mib"]?.doubleValue }
+            #expect(parts.count == 5 && abs(parts.reduce(0, +) - estimate) <= 3, "\(m)")
+        }
+    }
+
     /// `--densities`: one result per density with the fields; the mask SNIP's, so the
     /// kept fraction of the MACs falls with the density; at density 1 nothing runs sparse, at
     /// 0.005 with `--kernels sparse` every layer does.

@@ -306,6 +306,28 @@ import Testing
         #expect(try CLI.run(["run", "small.prune"], cwd: dir).status == 0)
     }
 
+    /// #23: a batch larger than the data set is the whole set (as PyTorch's DataLoader); a training
+    /// step that cannot fit the budget is refused before it starts, saying what it needs and why.
+    @Test func trainingThatCannotFitIsRefusedBeforeItStarts() throws {
+        let dir = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = "seed(0)\nnet = lenet300(input: [1, 8, 8])\nrun = train(net, digits(), steps: 2, batch: 1000000000)\nprint(run.steps)\n"
+        try script.write(toFile: dir + "/t.prune", atomically: true, encoding: .utf8)
+        let whole = try CLI.run(["run", "t.prune"], cwd: dir)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let limited = try CLI.run(["run", "t.prune", "--memory", "45M"], cwd: dir)
+        #expect(limited.status == 1)
+        #expect(limited.stderr.contains("training lenet300 at batch 1397 needs about ") && limited.stderr.contains("47.2 MB available (the PRUNEBOOK_MEMORY limit)"),
+                "\(limited.stderr)")
+        // a pruning pass at a batch that cannot fit, the same way (FORCE keeps two copies of the weights)
+        try "net = lenet300(input: [1, 8, 8])\nm = prune(net, \"force\", digits(batch: 100000), sparsity: 90%)\n"
+            .write(toFile: dir + "/p.prune", atomically: true, encoding: .utf8)
+        let pruning = try CLI.run(["run", "p.prune", "--memory", "45M"], cwd: dir)
+        #expect(pruning.status == 1)
+        #expect(pruning.stderr.contains("force on lenet300 at batch 1397 needs about ") && pruning.stderr.contains("the program 41.9 MB"),
+                "\(pruning.stderr)")
+    }
+
     @Test func convertRoundTripsAScriptThroughIpynb() throws {
         let dir = try Self.folder(with: "sample.prune")
         defer { try? FileManager.default.removeItem(atPath: dir) }
