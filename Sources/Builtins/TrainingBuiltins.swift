@@ -29,6 +29,8 @@ extension BuiltinRegistry {
               doc: "parameters weight decay skips: \"bias\", \"bn\" (BatchNorm weight and bias), names or patterns like \"fc3.*\""),
         Param("seed", .integer, default: .null, defaultText: "session seed", range: .atLeast(0), doc: "data order and augmentation"),
         Self.kernelsParam,
+        Param("diverged", DivergencePolicy.self, default: .error,
+              doc: "a loss that stops being finite: error (the script stops there), or stop (training ends at that step, the result says diverged and holds the network as it is: what a sweep wants)"),
     ] }
 
     /// `kernels:` of `train`, `evaluate` and the recipes.
@@ -62,6 +64,7 @@ extension BuiltinRegistry {
                                augmentation: try args.bool("augment") ? Augmentation() : nil, evaluateEachEpoch: true)
             .with(validation: try args.number("val"), weightDecayExclude: try Self.stringList(args, "wd_exclude"))
             .with(kernels: try args.choice("kernels", as: KernelChoice.self))
+            .with(onDivergence: try args.choice("diverged", as: DivergencePolicy.self))
     }
 
     /// `train: 2 epochs (44 steps), loss 0.218, val accuracy 91.2%, test accuracy 93.3%`: what a
@@ -69,6 +72,7 @@ extension BuiltinRegistry {
     static func summary(_ run: TrainingRun) -> String {
         let epochs = run.epochs.count
         var parts = ["train: \(epochs) epoch\(epochs == 1 ? "" : "s") (\(run.steps) step\(run.steps == 1 ? "" : "s"))"]
+        if case .diverged(let step, _, let loss, _)? = run.diverged { parts.append("diverged at step \(step) (the loss became \(loss))") }
         if let last = run.epochs.last { parts.append("loss \(formatSignificant(last.loss))") }
         if let v = run.validation { parts.append("val accuracy \(formatPercent(v.accuracy) ?? "")") }
         if let t = run.test { parts.append("test accuracy \(formatPercent(t.accuracy) ?? "")") }
@@ -116,7 +120,7 @@ extension BuiltinRegistry {
                  named: [Param("mask", .handle("mask"), default: .null, doc: "pruned weights stay exactly zero"),
                          Param("in_place", .bool, default: .bool(false), doc: "train net itself instead of a copy")] + Self.recipeParams,
                  doc: "Train a copy of net with SGD (masked weights stay zero); returns {net, accuracy, loss, epochs, steps}.",
-                 resultFields: ["net", "accuracy", "loss", "test_loss", "steps", "epochs", "val_accuracy", "val_loss", "interrupted"]) { args in
+                 resultFields: ["net", "accuracy", "loss", "test_loss", "steps", "epochs", "val_accuracy", "val_loss", "diverged", "interrupted"]) { args in
             let model = try args.handle("net", as: ModelHandle.self)
             let (data, train) = try Self.trainingData(args)
             try Self.checkFits(model.network, data, args)
@@ -144,6 +148,7 @@ extension BuiltinRegistry {
                 record["val_accuracy"] = .number(v.accuracy)
                 record["val_loss"] = .number(v.loss)
             }
+            if run.diverged != nil { record["diverged"] = .bool(true) }
             guard run.cancelled else {
                 args.context.note(Self.summary(run))
                 return .record(record)

@@ -55,6 +55,7 @@ public enum Pruner {
     public static func scores(_ network: Network<Float>, method: PruningMethod, data: BatchSource?,
                               options: PruningOptions = PruningOptions()) throws(PruningError) -> ScoreSet {
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data") }
+        try checkMemory(network, method: method, data: data, options: options)
         let double = options.precision.resolved(for: method, on: network) == .double
         switch method {
         case .random: return Saliency.random(network, seed: options.seed)
@@ -79,12 +80,14 @@ public enum Pruner {
     /// size in the pass's precision, beside the copies of the weights the method keeps (the
     /// initial and working networks, the scores).
     static func checkMemory(_ network: Network<Float>, method: PruningMethod, data: BatchSource?,
-                            options: PruningOptions) throws {
+                            options: PruningOptions) throws(PruningError) {
         guard method.needsData, let data else { return }
         let double = options.precision.resolved(for: method, on: network) == .double
         let estimate = network.trainingMemory(batch: data.batchSize, optimizerSlots: 2, scalarBytes: double ? 8 : 4)
-        try MemoryBudget.check(estimate.total, for: "\(method.rawValue) on \(network.architecture) at batch \(data.batchSize)"
-                               + (double ? " in float64" : ""), detail: estimate.breakdown)
+        do {
+            try MemoryBudget.check(estimate.total, for: "\(method.rawValue) on \(network.architecture) at batch \(data.batchSize)"
+                                   + (double ? " in float64" : ""), detail: estimate.breakdown)
+        } catch { throw PruningError(error.description) }
     }
 
     public static func prune(_ network: Network<Float>, method: PruningMethod, data: BatchSource?, amount: PruningAmount,

@@ -85,7 +85,10 @@ public enum Trainer {
                 let logits = network.forward(batch.inputs, mode: .train)
                 let (loss, grad) = Loss.crossEntropy.evaluate(logits: logits, labels: batch.labels)
                 guard loss.isFinite else {
-                    throw TrainingError.diverged(step: run.steps + 1, epoch: epoch + 1, loss: loss, learningRate: sgd.learningRate)
+                    let divergence = TrainingError.diverged(step: run.steps + 1, epoch: epoch + 1, loss: loss, learningRate: sgd.learningRate)
+                    guard options.onDivergence == .stop else { throw divergence }
+                    run.diverged = divergence
+                    break epochLoop
                 }
                 network.backward(grad)
                 sgd.step()
@@ -122,7 +125,7 @@ public enum Trainer {
             run.epochs.append(metrics)
             progress?.epochFinished(metrics)
         }
-        // cancelled, or nothing left to train (start at the end): evaluate what there is
+        // cancelled, diverged, or nothing left to train (start at the end): evaluate what there is
         if run.test == nil, let testLoader { run.test = Evaluation.run(network, on: testLoader) }
         if run.validation == nil, let validationLoader { run.validation = Evaluation.run(network, on: validationLoader) }
         run.seconds = now() - start

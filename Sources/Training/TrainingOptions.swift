@@ -30,6 +30,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var weightDecayExclude: [String] = []
     /// Dense or sparse products for the masked layers (`.auto`: per layer, by shape and density).
     public var kernels: KernelChoice = .auto
+    /// A non-finite loss: an error, or the end of the run (reported in `TrainingRun.diverged`).
+    public var onDivergence: DivergencePolicy = .error
 
     public init(epochs: Int = 1, steps: Int? = nil, batchSize: Int = 128, learningRate: Double = 0.1,
                 momentum: Double = 0.9, weightDecay: Double = 5e-4, nesterov: Bool = false,
@@ -81,6 +83,8 @@ public struct TrainingRun: Sendable {
     /// Final evaluation on the held-out validation images (nil without a validation fraction).
     public var validation: Evaluation? = nil
     public var seconds: Double
+    /// Where the loss stopped being finite, when `onDivergence` is `.stop` (a `.diverged` error).
+    public var diverged: TrainingError? = nil
 }
 
 extension TrainingOptions {
@@ -98,6 +102,13 @@ extension TrainingOptions {
     public func with(kernels: KernelChoice) -> TrainingOptions {
         var o = self
         o.kernels = kernels
+        return o
+    }
+
+    /// These options with the given response to a non-finite loss.
+    public func with(onDivergence policy: DivergencePolicy) -> TrainingOptions {
+        var o = self
+        o.onDivergence = policy
         return o
     }
 }

@@ -326,6 +326,12 @@ import Testing
         #expect(pruning.status == 1)
         #expect(pruning.stderr.contains("force on lenet300 at batch 1397 needs about ") && pruning.stderr.contains("the program 41.9 MB"),
                 "\(pruning.stderr)")
+        // and a scoring pass alone
+        try "net = lenet300(input: [1, 8, 8])\ns = scores(net, \"snip\", digits(batch: 100000))\n"
+            .write(toFile: dir + "/s.prune", atomically: true, encoding: .utf8)
+        let scoring = try CLI.run(["run", "s.prune", "--memory", "45M"], cwd: dir)
+        #expect(scoring.status == 1)
+        #expect(scoring.stderr.contains("snip on lenet300 at batch 1397 needs about "), "\(scoring.stderr)")
     }
 
     @Test func convertRoundTripsAScriptThroughIpynb() throws {

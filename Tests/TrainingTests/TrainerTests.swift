@@ -61,6 +61,25 @@ import Training
         }
     }
 
+    /// `onDivergence: .stop`: the same run ends at the step the error names instead of throwing,
+    /// with the steps before it, the divergence reported and the network evaluated as it is.
+    @Test func divergenceCanEndTheRunInstead() throws {
+        let options = TrainingOptions(epochs: 3, batchSize: 32, learningRate: 1e6)
+        var thrownStep = 0
+        do {
+            _ = try Trainer.train(try digitsNet(), train: try BundledDigits.split(.train), test: nil, normalization: .digits, options: options)
+        } catch let TrainingError.diverged(step, _, _, _) { thrownStep = step }
+        #expect(thrownStep >= 1)
+        let run = try Trainer.train(try digitsNet(), train: try BundledDigits.split(.train), test: try BundledDigits.split(.test),
+                                    normalization: .digits, options: options.with(onDivergence: .stop))
+        guard case let .diverged(step, _, loss, _)? = run.diverged else { Issue.record("no divergence reported"); return }
+        #expect(step == thrownStep && !loss.isFinite)
+        #expect(run.steps == step - 1)
+        #expect(!run.cancelled)
+        let test = try #require(run.test)
+        #expect(test.count == 400 && test.accuracy >= 0 && test.accuracy <= 1)
+    }
+
     @Test func cancellationStopsBetweenBatches() throws {
         final class CancelAfter: TrainingProgress {
             let token: CancellationToken, after: Int
