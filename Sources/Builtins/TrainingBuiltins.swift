@@ -136,6 +136,7 @@ extension BuiltinRegistry {
                 ("loss", run.epochs.last.map { .number($0.loss) } ?? .null),
                 ("test_loss", run.test.map { .number($0.loss) } ?? .null),
                 ("steps", .number(Double(run.steps))),
+                ("diverged", .bool(run.diverged != nil)),
                 ("epochs", .table(TableStorage(rows: run.epochs.map { e in
                     RecordStorage([("epoch", .number(Double(e.epoch))), ("loss", .number(e.loss)),
                                    ("train_accuracy", .number(e.trainAccuracy))]
@@ -148,7 +149,6 @@ extension BuiltinRegistry {
                 record["val_accuracy"] = .number(v.accuracy)
                 record["val_loss"] = .number(v.loss)
             }
-            if run.diverged != nil { record["diverged"] = .bool(true) }
             guard run.cancelled else {
                 args.context.note(Self.summary(run))
                 return .record(record)
