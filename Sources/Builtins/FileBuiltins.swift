@@ -201,8 +201,10 @@ extension BuiltinRegistry {
             guard r.count == header.count else {
                 throw args.error(.value, "\(path): row \(i + 2) has \(r.count) fields, the header has \(header.count)", argument: "path")
             }
+            // as `save` writes them: empty is nil, numbers and true/false unquoted, the rest text
             rows.append(RecordStorage(zip(header, r).map { k, s in
-                (k, s.isEmpty ? .null : Double(s).map { .number($0) } ?? .string(s))
+                (k, s.isEmpty ? .null : s == "true" ? .bool(true) : s == "false" ? .bool(false)
+                    : Double(s).map { .number($0) } ?? .string(s))
             }))
         }
         return TableStorage(rows: rows)

@@ -201,6 +201,10 @@ import Testing
         #expect(try String(contentsOfFile: "\(dir)/sub/t.csv", encoding: .utf8) == "a,b\n1,\"x, y\"\n2.5,\"q\"\"z\"\n")
         #expect(s.run("u = load(\"\(dir)/sub/t.csv\")\nu[1].b").resultText == "\"q\\\"z\"")
         #expect(s.run("len(load(\"\(dir)/t.json\"))").resultText == "2")
+        // booleans and nil come back as they were saved
+        s.run("save(table([{ok: true, n: nil}, {ok: false, n: 3}]), \"\(dir)/b.csv\")")
+        #expect(try String(contentsOfFile: "\(dir)/b.csv", encoding: .utf8) == "ok,n\ntrue,\nfalse,3\n")
+        #expect(s.run("b = load(\"\(dir)/b.csv\")\n[b[0].ok, b[1].ok, b[0].n, b[1].n]").resultText == "[true, false, nil, 3]")
         let w = try SafetensorsFile(path: "\(dir)/w.safetensors")
         #expect(w.names.contains("fc1.weight") && w.names.contains("fc3.bias"))
         #expect(s.fails("save(m, \"\(dir)/m.csv\")")?.message.contains(".safetensors") == true)
