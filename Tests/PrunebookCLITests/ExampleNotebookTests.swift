@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/mnist"), "../shared/data not found"),
-          arguments: ["force-anatomy", "force-vs-snip", "force-vs-snip-point", "lottery-rewinding"])
+          arguments: ["force-anatomy", "force-vs-snip", "force-vs-snip-point", "lottery-rewinding", "conv-sparsity"])
     func notebookReplaysAtItsDefaultBudget(name: String) throws {
         let dir = try Self.replay(name)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -134,5 +134,62 @@ import Testing
         }
         #expect(md.contains("24 trainings of 2 methods on mnist, fashion-mnist"))
         try Self.validate(["\(dir)/Notebooks/force-vs-snip.ipynb"])
+    }
+
+    /// The convolutional sweep's point at a test budget (its default, five one-epoch trainings, is
+    /// replayed by check-notebooks): one FORCE mask at 99% of Conv-6 ×0.25 on Fashion-MNIST, trained
+    /// a few steps; the row it publishes names the data set, the network and the reference loss.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: Golden.dataFolder + "/fashion-mnist"), "../shared/data not found"))
+    func convSparsityPointRunsAtATestBudget() throws {
+        let dir = try Self.replay("conv-sparsity-point", ["-p", "steps=3", "-p", "sparsities=[99%]"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let md = try String(contentsOfFile: "\(dir)/Notebooks/conv-sparsity-point.md", encoding: .utf8)
+        #expect(md.contains("force (loss target_logit): 99.0006% sparse, 1,131 of 113,168 weights kept after 60 steps"), "\(md)")
+        #expect(md.contains("fashion-mnist  conv6 ×0.25       99%  target_logit"), "\(md)")
+        try Self.validate(["\(dir)/Notebooks/conv-sparsity-point.ipynb"])
+    }
+
+    /// The convolutional summary reads a sweep's results.csv (a small one checked in with the tests:
+    /// 2 seeds × dense, random, SNIP, GraSP, FORCE × 90% and 99.9%, 40 steps each, one GraSP training
+    /// diverged): its mean ± sd table, the iterative-against-one-shot verdicts and the failed
+    /// trainings follow from the file.
+    @Test func convSparsitySummaryTabulatesASweepsResults() throws {
+        let fixture = "\(Self.root)/Tests/PrunebookCLITests/Fixtures/conv-sparsity-results.csv"
+        let dir = try Self.replay("conv-sparsity", ["-p", "results_file=\"\(fixture)\""])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let md = try String(contentsOfFile: "\(dir)/Notebooks/conv-sparsity.md", encoding: .utf8)
+        let lines = try String(contentsOfFile: fixture, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+        func accs(_ method: String, _ sparsity: String) -> [Double] {
+            rows.filter { $0["method"] == method && $0["sparsity"] == sparsity }.compactMap { $0["accuracy"].flatMap(Double.init) }
+        }
+        func r1(_ v: Double) -> String {   // round(100 * v, digits: 1), as the notebook shows it
+            let r = Double(String(format: "%.1f", 100 * v)) ?? .nan
+            return r == r.rounded() ? String(Int(r)) : String(r)
+        }
+        func sd(_ xs: [Double]) -> Double {
+            let m = xs.reduce(0, +) / Double(xs.count)
+            return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+        }
+        func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }
+        #expect(md.contains("conv6 ×0.25 on fashion-mnist: 18 trainings, 4 methods, 2 seeds"), "\(md)")
+        #expect(md.contains("dense network: \(r1(mean(accs("dense", "0")))) ± \(r1(sd(accs("dense", "0")))) % test accuracy"), "\(md)")
+        let table = md.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        for method in ["random", "snip", "grasp", "force"] {
+            let cells = ["0.9", "0.999"].map { "\(r1(mean(accs(method, $0)))) ± \(r1(sd(accs(method, $0))))" }
+            #expect(table.contains("\(method) \(cells.joined(separator: " "))"), "no row \(method) \(cells) in:\n\(md)")
+        }
+        // the verdict at 99.9%: FORCE's mean against the best of SNIP and random, and the seeds' spread
+        let best = ["snip", "grasp", "random"].map { (m: $0, a: accs($0, "0.999")) }.max { mean($0.a) < mean($1.a) }!
+        let gap = mean(accs("force", "0.999")) - mean(best.a)
+        let spread = sd(accs("force", "0.999")) + sd(best.a)
+        let verdict = gap > spread ? "ahead" : gap < -spread ? "behind" : "within the seeds' spread"
+        let claim = "99.9% \(best.m) \(r1(mean(best.a))) \(r1(mean(accs("force", "0.999")))) (\(gap >= 0 ? "+" : "")\(r1(gap)), \(verdict))"
+        #expect(table.contains(claim), "no line \(claim) in:\n\(md)")
+        // failures: random at 99.9% cuts all ten classes for both seeds; one GraSP training diverged
+        #expect(table.contains("random 99.9% 2 0 20 3 seed 0: 0 1 2 3 4 5 6 7 8 9; seed 1: 0 1 2 3 4 5 6 7 8 9"), "\(md)")
+        #expect(table.contains("grasp 90% 2 1 0 0"), "\(md)")
+        try Self.validate(["\(dir)/Notebooks/conv-sparsity.ipynb"])
     }
 }
