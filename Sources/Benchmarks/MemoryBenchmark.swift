@@ -1,11 +1,9 @@
 import JSON
 import NeuralNet
-import Tensor
-import Training
 
-/// One model's peak memory over a few training steps (forward, backward, SGD with momentum and a
-/// dense mask, as `TrainingBenchmark` times them) beside `Network.trainingMemory`'s estimate.
-/// Run in a process of its own, so that the peak is the model's.
+/// One model's peak memory over a few training steps (`TrainingBenchmark.trainingStep`, the step
+/// it times) beside `Network.trainingMemory`'s estimate. Run in a process of its own, so that the
+/// peak is the model's.
 package struct MemoryBenchmark {
     var model: String
     var batch: Int
@@ -30,18 +28,9 @@ package struct MemoryBenchmark {
     /// Builds `model` (the benchmarks' input), runs `steps` training steps on the benchmarks'
     /// random batch and reads the process's peak resident memory.
     package static func measure(model: String, settings: BenchmarkSettings, steps: Int = 3) throws -> MemoryBenchmark {
-        let input = TrainingBenchmark.input(for: model)
-        let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
+        let (net, _, step) = try TrainingBenchmark.trainingStep(model: model, settings: settings)
         let estimate = net.trainingMemory(batch: settings.batch, optimizerSlots: 1)
-        let (x, y) = settings.randomBatch(input: input)
-        for (_, p) in net.prunable { p.mask = Tensor<Float>(repeating: 1, shape: p.shape) }
-        let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
-        for _ in 0..<steps {
-            net.zeroGradients()
-            let logits = net.forward(x, mode: .train)
-            net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
-            sgd.step()
-        }
+        for _ in 0..<steps { step() }
         return MemoryBenchmark(model: model, batch: settings.batch, peakRSSMiB: MachineInfo.peakRSSMiB(), estimate: estimate)
     }
 }

@@ -45,18 +45,26 @@ package struct TrainingBenchmark {
     /// Benchmark inputs: MNIST shape for the LeNets, CIFAR shape otherwise.
     static func input(for model: String) -> [Int] { ModelZoo.defaultInput(for: model) }
 
-    package static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
+    /// `model` built as the benchmarks train it (their input, seed 0, a dense mask), their random
+    /// batch, and one training step on it: forward, backward, SGD with momentum.
+    static func trainingStep(model: String, settings: BenchmarkSettings) throws
+        -> (net: Network<Float>, batch: (inputs: Tensor<Float>, labels: [Int]), step: () -> Void) {
         let input = self.input(for: model)
         let net = try ModelZoo.build(ModelSpec(name: model, input: input, classes: 10, seed: 0))
         let (x, y) = settings.randomBatch(input: input)
         for (_, p) in net.prunable { p.mask = Tensor<Float>(repeating: 1, shape: p.shape) }
         let sgd = SGD(parameters: net.namedParameters.map(\.parameter), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
-        func step() {
+        return (net, (x, y), {
             net.zeroGradients()
             let logits = net.forward(x, mode: .train)
             net.backward(Loss.crossEntropy.evaluate(logits: logits, labels: y).gradient)
             sgd.step()
-        }
+        })
+    }
+
+    package static func measure(model: String, settings: BenchmarkSettings) throws -> TrainingBenchmark {
+        let input = self.input(for: model)
+        let (net, (x, y), step) = try trainingStep(model: model, settings: settings)
         let times = settings.timedRuns(step)
         let median = times[times.count / 2]
         let spread = (times[(times.count * 3) / 4] - times[times.count / 4]) / median

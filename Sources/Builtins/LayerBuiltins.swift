@@ -173,11 +173,8 @@ extension BuiltinRegistry {
 
     /// Refuses a layer whose weights alone exceed the memory budget, before allocating them.
     static func checkParameterMemory(_ count: Double, _ args: Arguments) throws {
-        let bytes = 4 * count
-        let budget: (bytes: Double, source: String)
-        do { budget = try MemoryBudget.limit() } catch { throw args.error(.value, error.description) }
-        guard bytes > budget.bytes else { return }
-        throw args.error(.value, "this layer needs about \(MemoryBudget.describe(bytes)) for its weights alone; "
-                         + "\(MemoryBudget.describe(budget.bytes)) available (\(budget.source))")
+        do {
+            try MemoryBudget.check(4 * count, for: "this layer", purpose: "for its weights alone")
+        } catch { throw args.error(.value, error.description) }
     }
 }

@@ -97,12 +97,10 @@ public enum ModelZoo {
     /// alone; 25.8 GB available (the machine's memory)".
     static func checkMemory(_ spec: ModelSpec) throws(ModelError) {
         guard let size = size(spec) else { return }   // an unknown name: build says why
-        let budget: (bytes: Double, source: String)
-        do { budget = try MemoryBudget.limit() } catch { throw ModelError(error.description) }
-        guard size.bytes > budget.bytes || !size.bytes.isFinite else { return }
         let width = spec.width == 1 ? "" : " at width \(spec.width == spec.width.rounded() && spec.width < 1e15 ? String(Int(spec.width)) : String(spec.width))"
-        throw ModelError("\(spec.name)\(width) needs about \(MemoryBudget.describe(size.bytes)) for its parameters alone; "
-                         + "\(MemoryBudget.describe(budget.bytes)) available (\(budget.source))")
+        do {
+            try MemoryBudget.check(size.bytes, for: spec.name + width, purpose: "for its parameters alone")
+        } catch { throw ModelError(error.description) }
     }
 
 

@@ -74,8 +74,6 @@ public enum Pruner {
         }
     }
 
-    /// Prunes `network` (which is left unchanged) to the requested amount. Throws `PruningError`,
-    /// or `Interruption` when `cancel` stops an iterative method between steps.
     /// Refuses a scoring pass that cannot fit: the network's forward and backward at the batch
     /// size in the pass's precision, beside the copies of the weights the method keeps (the
     /// initial and working networks, the scores).
@@ -90,12 +88,13 @@ public enum Pruner {
         } catch { throw PruningError(error.description) }
     }
 
+    /// Prunes `network` (which is left unchanged) to the requested amount. Throws `PruningError`,
+    /// or `Interruption` when `cancel` stops an iterative method between steps.
     public static func prune(_ network: Network<Float>, method: PruningMethod, data: BatchSource?, amount: PruningAmount,
                              options: PruningOptions = PruningOptions(), cancel: CancellationToken? = nil,
                              onStep: ((PruningStep, Mask) -> Void)? = nil) throws -> PruningResult {
         let density = try amount.density()
         if method.needsData, data?.isEmpty ?? true { throw PruningError("\(method.rawValue) needs data to prune") }
-        try checkMemory(network, method: method, data: data, options: options)
         let iterative: IterativeMethod?
         switch method {
         case .force: iterative = .force
@@ -105,6 +104,7 @@ public enum Pruner {
         default: iterative = nil
         }
         if let iterative {
+            try checkMemory(network, method: method, data: data, options: options)   // one-shot: `scores` checks
             let steps = options.steps ?? method.defaultSteps
             let opts = IterativePruning.Options(steps: steps, schedule: options.schedule, batchesPerStep: options.batchesPerStep,
                                                 loss: options.loss.resolved(for: method), ties: options.ties, scope: options.scope,

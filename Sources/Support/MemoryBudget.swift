@@ -14,15 +14,17 @@ public enum MemoryBudget {
         public var description: String
     }
 
-    /// Refuses `bytes` for `what` when they exceed the limit: "training vgg19 at batch 50000
-    /// needs about 196 GB (activations 190 GB); 22 GB available (the machine's memory)".
-    public static func check(_ bytes: Double, for what: String, detail: String? = nil,
+    /// Refuses `bytes` for `what` when they exceed the limit (or are not a number): "training
+    /// vgg19 at batch 50000 needs about 196 GB (activations 190 GB); 22 GB available (the
+    /// machine's memory)", or with a `purpose`, "resnet110 needs about 7.1 TB for its parameters
+    /// alone; …".
+    public static func check(_ bytes: Double, for what: String, purpose: String? = nil, detail: String? = nil,
                              environment: [String: String] = ProcessInfo.processInfo.environment) throws(Exceeded) {
         let budget: (bytes: Double, source: String)
         do { budget = try limit(environment: environment) } catch { throw Exceeded(description: error.description) }
         guard !(bytes <= budget.bytes) else { return }
-        throw Exceeded(description: "\(what) needs about \(describe(bytes))\(detail.map { " (\($0))" } ?? ""); "
-                       + "\(describe(budget.bytes)) available (\(budget.source))")
+        throw Exceeded(description: "\(what) needs about \(describe(bytes))\(purpose.map { " " + $0 } ?? "")"
+                       + "\(detail.map { " (\($0))" } ?? ""); \(describe(budget.bytes)) available (\(budget.source))")
     }
 
     /// The limit in bytes and where it comes from ("PRUNEBOOK_MEMORY", "the cgroup limit", "MemTotal").
