@@ -63,33 +63,33 @@ final class CycleCollector {
         var index: [ObjectIdentifier: Int] = [:]
         var edges: [[Int]] = []
         var environments: [Int] = []
-        func add(_ object: AnyObject) -> Int {
-            if let i = index[ObjectIdentifier(object)] { return i }
+        func add(_ object: AnyObject) -> (index: Int, isNew: Bool) {
+            if let i = index[ObjectIdentifier(object)] { return (i, false) }
             index[ObjectIdentifier(object)] = objects.count
             objects.append(object)
             edges.append([])
-            return objects.count - 1
+            return (objects.count - 1, true)
         }
         var work: [Environment] = tracked.values.compactMap(\.environment)
-        for e in work { environments.append(add(e)) }
+        for e in work { environments.append(add(e).index) }
+        /// An environment's index, queued to be walked the first time it is seen.
+        func reach(_ e: Environment) -> Int {
+            let (i, isNew) = add(e)
+            if isNew { environments.append(i); work.append(e) }
+            return i
+        }
         while let env = work.popLast() {
-            guard let from = index[ObjectIdentifier(env)] else { continue }
+            let from = add(env).index
             if let parent = env.parent {
-                let known = index[ObjectIdentifier(parent)] != nil
-                let p = add(parent)
+                let p = reach(parent)
                 edges[from].append(p)
-                if !known { environments.append(p); work.append(parent) }
             }
             env.forEachClosure { closure in
-                let known = index[ObjectIdentifier(closure)] != nil
-                let c = add(closure)
+                let (c, isNew) = add(closure)
                 edges[from].append(c)
-                guard !known else { return }
-                let captured = closure.environment
-                let knownEnvironment = index[ObjectIdentifier(captured)] != nil
-                let e = add(captured)
+                guard isNew else { return }
+                let e = reach(closure.environment)
                 edges[c].append(e)
-                if !knownEnvironment { environments.append(e); work.append(captured) }
             }
         }
 
