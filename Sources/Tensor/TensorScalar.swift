@@ -56,14 +56,14 @@ extension Float: TensorScalar {
 
     public static var precisionName: String { "float32" }
     public typealias Vector = SIMD16<Float>
-    @inlinable public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
-    @inlinable public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
-    @inlinable public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
-    @inlinable public static func laneSum(_ v: Vector) -> Float { v.sum() }
-    @inlinable public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
+    @inlinable @inline(__always) public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
+    @inlinable @inline(__always) public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
+    @inlinable @inline(__always) public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable @inline(__always) public static func laneSum(_ v: Vector) -> Float { v.sum() }
+    @inlinable @inline(__always) public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
         Vector().replacing(with: v, where: gate .> Vector())
     }
-    @inlinable public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
+    @inlinable @inline(__always) public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
         v.replacing(with: Vector(), where: mask .== Vector())
     }
 }
@@ -86,14 +86,14 @@ extension Double: TensorScalar {
 
     public static var precisionName: String { "float64" }
     public typealias Vector = SIMD16<Double>
-    @inlinable public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
-    @inlinable public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
-    @inlinable public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
-    @inlinable public static func laneSum(_ v: Vector) -> Double { v.sum() }
-    @inlinable public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
+    @inlinable @inline(__always) public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
+    @inlinable @inline(__always) public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
+    @inlinable @inline(__always) public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable @inline(__always) public static func laneSum(_ v: Vector) -> Double { v.sum() }
+    @inlinable @inline(__always) public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
         Vector().replacing(with: v, where: gate .> Vector())
     }
-    @inlinable public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
+    @inlinable @inline(__always) public static func select(_ v: Vector, whereNonzero mask: Vector) -> Vector {
         v.replacing(with: Vector(), where: mask .== Vector())
     }
 }
