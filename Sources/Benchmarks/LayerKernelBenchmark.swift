@@ -12,6 +12,9 @@ package enum LayerKernelBenchmark {
     }
 
     package static let shapes: [Shape] = [
+        // a network's first layer (image channels in) computes no input gradient
+        Shape(name: "conv 3→16 32² first", conv: (3, 16, 32, 1)),
+        Shape(name: "conv 3→64 32² first", conv: (3, 64, 32, 1)),
         Shape(name: "conv 16→16 32²", conv: (16, 16, 32, 1)),
         Shape(name: "conv 64→64 32²", conv: (64, 64, 32, 1)),
         Shape(name: "conv 32→32 16²", conv: (32, 32, 16, 1)),
@@ -32,6 +35,7 @@ package enum LayerKernelBenchmark {
         var rng = Philox(seed: 1, stream: 5)
         if let c = shape.conv {
             let layer = Conv2d<Float>(inChannels: c.channels, outChannels: c.out, kernelSize: 3, stride: c.stride, padding: 1)
+            layer.propagatesGradient = c.channels > 3
             let n = layer.weight.value.count
             layer.weight.value = Tensor(shape: layer.weight.shape, scalars: (0..<n).map { _ in Float(rng.normal()) })
             layer.weight.mask = Tensor(shape: layer.weight.shape, scalars: (0..<n).map { _ in rng.uniformDouble() < density ? 1 : 0 })

@@ -47,6 +47,18 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
+        forward(x, mode: mode, rectified: false)
+    }
+
+    /// The forward with the ReLU after it in the normalization's pass.
+    public func forwardRectified(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar>? {
+        forward(x, mode: mode, rectified: true)
+    }
+
+    /// The forward, and when `rectified` max(y, 0) in the same pass, as `ReLU` computes it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func forward(_ x: Tensor<Scalar>, mode: ForwardMode, rectified: Bool) -> Tensor<Scalar> {
         let (n, c) = (x.shape[0], x.shape[1])
         precondition(c == channels, "BatchNorm2d(\(channels)) got input \(x.shape)")
         let hw = x.count / max(1, n * c)
@@ -55,17 +67,20 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
         lastMode = mode
         mean = [Double](repeating: 0, count: c)
         invStd = [Double](repeating: 0, count: c)
+        var y = Tensor<Scalar>(uninitialized: x.shape)
         if mode == .train {
             let m = Double(n * hw)
             var unbiased = [Double](repeating: 0, count: c)
-            x.withUnsafePointer { xp in
+            let (gammas, betas) = (weight.value.scalars, bias.value.scalars)
+            x.withUnsafePointer { xp in y.withUnsafeMutablePointer { yp in
                 mean.withUnsafeMutableBufferPointer { meanP in
                     invStd.withUnsafeMutableBufferPointer { istdP in
                         unbiased.withUnsafeMutableBufferPointer { ubP in
-                            nonisolated(unsafe) let (src, mp, ip, up) = (xp, meanP, istdP, ubP)
+                            nonisolated(unsafe) let (src, dst, mp, ip, up) = (xp, yp, meanP, istdP, ubP)
                             let eps = self.eps
                             // two passes per channel (mean, then squared deviations); each image's
-                            // run sums in SIMD lanes of the scalar type, the runs add in Double
+                            // run sums in SIMD lanes of the scalar type, the runs add in Double;
+                            // then the channel's output, while its values are still in cache
                             Parallel.forRanges(c, grain: BatchNorm2d.channelGrain(n * hw)) { r in
                                 for ch in r {
                                     var s = 0.0
@@ -78,12 +93,17 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
                                     mp[ch] = mu
                                     ip[ch] = 1 / (v / m + eps).squareRoot()
                                     up[ch] = m > 1 ? v / (m - 1) : v / m
+                                    let (fs, fb) = BatchNorm2d.affine(gamma: gammas[ch], beta: betas[ch], mean: mu, invStd: ip[ch])
+                                    for i in 0..<n {
+                                        BatchNorm2d.normalize(src + (i * c + ch) * hw, into: dst + (i * c + ch) * hw, count: hw,
+                                                              scale: fs, shift: fb, rectified: rectified)
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
+            } }
             let mom = momentum
             runningMean.value.withUnsafeMutablePointer { rm in
                 for ch in 0..<c { rm[ch] = Scalar((1 - mom) * Double(rm[ch]) + mom * mean[ch]) }
@@ -91,24 +111,20 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
             runningVar.value.withUnsafeMutablePointer { rv in
                 for ch in 0..<c { rv[ch] = Scalar((1 - mom) * Double(rv[ch]) + mom * unbiased[ch]) }
             }
-        } else {
-            runningMean.value.withUnsafePointer { rm in
-                runningVar.value.withUnsafePointer { rv in
-                    for ch in 0..<c {
-                        mean[ch] = Double(rm[ch])
-                        invStd[ch] = 1 / (Double(rv[ch]) + eps).squareRoot()
-                    }
+            return y
+        }
+        runningMean.value.withUnsafePointer { rm in
+            runningVar.value.withUnsafePointer { rv in
+                for ch in 0..<c {
+                    mean[ch] = Double(rm[ch])
+                    invStd[ch] = 1 / (Double(rv[ch]) + eps).squareRoot()
                 }
             }
         }
-        var y = Tensor<Scalar>(uninitialized: x.shape)
         var affine = [(scale: Scalar, shift: Scalar)](repeating: (0, 0), count: c)
         weight.value.withUnsafePointer { gamma in
             bias.value.withUnsafePointer { beta in
-                for ch in 0..<c {
-                    let scale = Double(gamma[ch]) * invStd[ch]
-                    affine[ch] = (Scalar(scale), Scalar(Double(beta[ch]) - mean[ch] * scale))
-                }
+                for ch in 0..<c { affine[ch] = BatchNorm2d.affine(gamma: gamma[ch], beta: beta[ch], mean: mean[ch], invStd: invStd[ch]) }
             }
         }
         x.withUnsafePointer { xp in
@@ -117,13 +133,30 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
                 Parallel.forRanges(n * c, grain: max(1, Parallel.grain / max(1, hw))) { r in
                     for row in r {
                         let (fs, fb) = affine[row % c]
-                        let (a, b) = (src + row * hw, dst + row * hw)
-                        for q in 0..<hw { b[q] = a[q] * fs + fb }
+                        BatchNorm2d.normalize(src + row * hw, into: dst + row * hw, count: hw, scale: fs, shift: fb, rectified: rectified)
                     }
                 }
             }
         }
         return y
+    }
+
+    /// The normalization as one multiply-add per value: y = x·scale + shift.
+    @inline(__always)
+    static func affine(gamma: Scalar, beta: Scalar, mean: Double, invStd: Double) -> (scale: Scalar, shift: Scalar) {
+        let scale = Double(gamma) * invStd
+        return (Scalar(scale), Scalar(Double(beta) - mean * scale))
+    }
+
+    /// b[q] = a[q]·scale + shift, rectified (max(·, 0) as `ReLU` computes it) when asked.
+    @inline(__always)
+    static func normalize(_ a: UnsafePointer<Scalar>, into b: UnsafeMutablePointer<Scalar>, count: Int,
+                          scale fs: Scalar, shift fb: Scalar, rectified: Bool) {
+        if rectified {
+            for q in 0..<count { let v = a[q] * fs + fb; b[q] = v > 0 ? v : 0 }
+        } else {
+            for q in 0..<count { b[q] = a[q] * fs + fb }
+        }
     }
 
     /// Channels per parallel chunk so that a chunk covers about `Parallel.grain` elements.

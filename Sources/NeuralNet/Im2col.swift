@@ -43,16 +43,17 @@ extension ConvGeometry {
 /// Inner loops are contiguous runs with the padding ranges computed up front, so they vectorise.
 /// Generic over the scalar, as the layers are (specialized per type).
 enum Im2col {
-    /// Fills `cols` from `count` consecutive images starting at `x` (NCHW).
+    /// Fills `cols` from `count` consecutive images starting at `x` (NCHW): the rows of the
+    /// channels marked in `channels` only, when given (a sparse product reads no other row).
     static func fill<Scalar: BinaryFloatingPoint>(_ cols: UnsafeMutablePointer<Scalar>, ld: Int, from x: UnsafePointer<Scalar>,
-                                                  _ g: ConvGeometry, count: Int) {
+                                                  _ g: ConvGeometry, count: Int, channels: [Bool]? = nil) {
         let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
         let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
         // "Same" stride-1 convolution: each row of the column matrix is the image plane shifted
         // by a constant, so copy it in one run and zero the few entries that wrapped around.
         let shifted = s == 1 && ow == W && oh == H
         for j in 0..<count {
-            for c in 0..<g.channels {
+            for c in 0..<g.channels where channels?[c] ?? true {
                 let plane = x + (j * g.channels + c) * H * W
                 if shifted {
                     for ki in 0..<kh {
@@ -102,13 +103,14 @@ enum Im2col {
         }
     }
 
-    /// Adds the column-matrix gradient into `count` consecutive images starting at `dx` (NCHW).
+    /// Adds the column-matrix gradient into `count` consecutive images starting at `dx` (NCHW),
+    /// from the rows of the channels marked in `channels` only, when given (the others are zero).
     static func accumulate<Scalar: BinaryFloatingPoint>(_ cols: UnsafePointer<Scalar>, ld: Int, into dx: UnsafeMutablePointer<Scalar>,
-                                                        _ g: ConvGeometry, count: Int) {
+                                                        _ g: ConvGeometry, count: Int, channels: [Bool]? = nil) {
         let (oh, ow, P, s) = (g.outH, g.outW, g.positions, g.stride)
         let (H, W, kh, kw) = (g.height, g.width, g.kernelH, g.kernelW)
         for j in 0..<count {
-            for c in 0..<g.channels {
+            for c in 0..<g.channels where channels?[c] ?? true {
                 // one plane at a time stays in L1 while all kh·kw rows add into it
                 let plane = dx + (j * g.channels + c) * H * W
                 for ki in 0..<kh {

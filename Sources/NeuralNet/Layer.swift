@@ -70,6 +70,16 @@ public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
     /// work of its own and the next layer sees the same input values (a flatten), so the request
     /// passes on; false when it stops here.
     func skipInputGradient() -> Bool
+    /// The forward followed by max(·, 0) in the same pass over the output, when the layer can
+    /// (nil otherwise, having done nothing): how `Sequential` fuses a layer with a ReLU after it.
+    /// The result has the bits of `forward` and then `ReLU`.
+    func forwardRectified(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar>?
+    /// Whether this layer is the max(·, 0) that `forwardRectified` applies, so that the layer
+    /// before it may apply it; then `adoptRectified` stands for its forward.
+    var isRectifier: Bool { get }
+    /// Takes `y`, already rectified by the layer before, as this layer's forward output (only
+    /// called when `isRectifier`).
+    func adoptRectified(_ y: Tensor<Scalar>)
 }
 
 extension Layer {
@@ -89,6 +99,9 @@ extension Layer {
     public func macsPerWeight(outputShape: [Int]) -> Int? { nil }
 
     public func skipInputGradient() -> Bool { false }
+    public func forwardRectified(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar>? { nil }
+    public var isRectifier: Bool { false }
+    public func adoptRectified(_ y: Tensor<Scalar>) {}
 }
 
 /// An input shape that a layer cannot take.

@@ -15,8 +15,9 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
     private var inputTangent: Tensor<Scalar>?
     /// Which kernels training and evaluation use (scoring passes leave it `.dense`).
     public var kernels: KernelChoice = .dense
-    /// The weights and transposed input of the last forward when it ran sparse.
-    private var sparse: (weights: SparseMatrix<Scalar>, inputT: Tensor<Scalar>)?
+    /// The weights and transposed input of the last forward when it ran sparse; with `columns`
+    /// when the weights were compacted to the input features they read (`compactingColumns`).
+    private var sparse: (weights: SparseMatrix<Scalar>, inputT: Tensor<Scalar>, columns: [Int32]?)?
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         weight = Parameter(Tensor(zeros: [outFeatures, inFeatures]), role: .weight)
@@ -44,9 +45,13 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
         input = x
         inputTangent = nil
         sparse = nil
-        if let w = sparseWeights() {
-            let xT = x.transposedMatrix(rows: x.shape[0])
-            sparse = (w, xT)
+        if var w = sparseWeights() {
+            // when the kept weights read few input features, only those are transposed
+            var columns: [Int32]?
+            let used = w.usedColumnGroups(size: 1).count(where: { $0 })
+            if 2 * used <= inFeatures { (w, columns) = w.compactingColumns() }
+            let xT = columns.map { Linear.transposedColumns(x, $0) } ?? x.transposedMatrix(rows: x.shape[0])
+            sparse = (w, xT, columns)
             return Linear.sparseMultiply(xT, w, bias: bias?.value)
         }
         return Linear.multiply(x, weight.value, bias: bias?.value)
@@ -63,11 +68,11 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {
-        if let (w, xT) = sparse, inputTangent == nil {
+        if let (w, xT, columns) = sparse, inputTangent == nil {
             sparse = nil
             let shape = input.shape
             input = Tensor<Scalar>(zeros: [0])
-            return sparseBackward(dy, w, xT).reshaped(shape)
+            return sparseBackward(dy, w, xT, columns: columns).reshaped(shape)
         }
         sparse = nil
         Linear.addGradients(x: input, dy: dy, weightGrad: &weight.grad, biasGrad: bias)
@@ -142,7 +147,8 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
 
     /// The sparse backward: db as dense; dW at the kept entries only (into the compact gradient);
     /// dxᵀ = Wᵀ·dyᵀ with the batch split among tasks.
-    private func sparseBackward(_ dy: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, _ xT: Tensor<Scalar>) -> Tensor<Scalar> {
+    private func sparseBackward(_ dy: Tensor<Scalar>, _ w: SparseMatrix<Scalar>, _ xT: Tensor<Scalar>,
+                                columns: [Int32]?) -> Tensor<Scalar> {
         let batch = dy.shape[0]
         if let b = bias { Linear.addBiasGradient(dy, into: b) }
         let dyT = dy.transposedMatrix(rows: batch)
@@ -159,16 +165,45 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
             }
         }
         guard propagatesGradient else { return Tensor<Scalar>(zeros: [batch, inFeatures]) }
-        var dxT = Tensor<Scalar>(zeros: [inFeatures, batch])
+        var dxT = Tensor<Scalar>(zeros: [w.columns, batch])
+        let groups = w.entryGroups(size: 1)
         dyT.withUnsafePointer { dp in
             dxT.withUnsafeMutablePointer { xp in
                 nonisolated(unsafe) let (ds, dxs) = (dp, xp)
                 Parallel.forRanges(batch, grain: max(1, SparseKernelRule.taskGrain / max(1, w.nonzeroCount))) { r in
-                    w.transposedMultiplyAdd(ds + r.lowerBound, lddy: batch, width: r.count, into: dxs + r.lowerBound, ldd: batch)
+                    w.transposedMultiplyAdd(ds + r.lowerBound, lddy: batch, width: r.count, into: dxs + r.lowerBound, ldd: batch,
+                                            columnGroups: groups)
                 }
             }
         }
-        return dxT.transposedMatrix(rows: inFeatures)
+        guard let columns else { return dxT.transposedMatrix(rows: inFeatures) }
+        // the features no kept weight reads get a zero gradient
+        var dx = Tensor<Scalar>(zeros: [batch, inFeatures])
+        dxT.withUnsafePointer { src in
+            dx.withUnsafeMutablePointer { dst in
+                for (k, c) in columns.enumerated() {
+                    let row = src + k * batch
+                    for n in 0..<batch { dst[n * inFeatures + Int(c)] = row[n] }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// xᵀ restricted to the given input features: row k is feature `columns[k]` over the batch.
+    static func transposedColumns(_ x: Tensor<Scalar>, _ columns: [Int32]) -> Tensor<Scalar> {
+        let batch = x.shape[0]
+        let features = x.count / max(1, batch)
+        var xT = Tensor<Scalar>(uninitialized: [columns.count, batch])
+        x.withUnsafePointer { src in
+            xT.withUnsafeMutablePointer { dst in
+                for n in 0..<batch {
+                    let row = src + n * features
+                    for (k, c) in columns.enumerated() { dst[k * batch + n] = row[Int(c)] }
+                }
+            }
+        }
+        return xT
     }
 
     /// db += Σ dy over the batch.

@@ -28,6 +28,15 @@ public final class ReLU<Scalar: TensorScalar>: Layer {
         return y
     }
 
+    public var isRectifier: Bool { true }
+
+    /// Takes `y`, which the preceding step already rectified in its own pass (a BatchNorm's
+    /// normalization or a residual addition, fused with this ReLU), as the forward's output.
+    public func adoptRectified(_ y: Tensor<Scalar>) {
+        output = y
+        tangentPending = false
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ dy: Tensor<Scalar>) -> Tensor<Scalar> {

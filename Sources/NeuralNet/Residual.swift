@@ -63,8 +63,24 @@ public final class Residual<Scalar: TensorScalar>: Layer {
     @_specialize(where Scalar == Double)
     public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         var y = main.forward(x, mode: mode)
-        y.add(shortcut.forward(x, mode: mode))
-        return activation?.forward(y, mode: mode) ?? y
+        let s = shortcut.forward(x, mode: mode)
+        guard let activation else {
+            y.add(s)
+            return y
+        }
+        // the addition and the ReLU in one pass over y (same bits as add, then relu)
+        precondition(y.shape == s.shape, "residual branches differ: \(y.shape) vs \(s.shape)")
+        let n = y.count
+        s.withUnsafePointer { sp in
+            y.withUnsafeMutablePointer { yp in
+                nonisolated(unsafe) let (src, dst) = (sp, yp)
+                Parallel.forRanges(n, grain: Parallel.grain) { r in
+                    VectorOps.addThenRelu(src + r.lowerBound, into: dst + r.lowerBound, count: r.count)
+                }
+            }
+        }
+        activation.adoptRectified(y)
+        return y
     }
 
     @_specialize(where Scalar == Float)

@@ -29,7 +29,20 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
 
     public func forward(_ x: Tensor<Scalar>, mode: ForwardMode) -> Tensor<Scalar> {
         var h = x
-        for (_, layer) in children { h = layer.forward(h, mode: mode) }
+        var i = 0
+        while i < children.count {
+            // a layer followed by a ReLU that it can apply in its own output pass (BatchNorm):
+            // the same bits as the two layers one after the other, one pass fewer
+            if i + 1 < children.count, children[i + 1].layer.isRectifier,
+               let y = children[i].layer.forwardRectified(h, mode: mode) {
+                children[i + 1].layer.adoptRectified(y)
+                h = y
+                i += 2
+                continue
+            }
+            h = children[i].layer.forward(h, mode: mode)
+            i += 1
+        }
         return h
     }
 

@@ -20,10 +20,12 @@ extension Conv2d {
             if let forced = pathOverride {
                 path = forced
             } else {
-                path = SparseKernelRule.convPath(density: w.density, positions: g.positions, inChannels: inChannels, stride: stride)
+                path = SparseKernelRule.convPath(density: w.density, positions: g.positions, inChannels: inChannels,
+                                                 outChannels: outChannels, stride: stride)
                 // forced sparse: the rule's sparse path even where dense would be faster
                 if kernels == .sparse && path == .dense {
-                    path = SparseKernelRule.convPath(density: 0, positions: g.positions, inChannels: inChannels, stride: stride)
+                    path = SparseKernelRule.convPath(density: 0, positions: g.positions, inChannels: inChannels,
+                                                 outChannels: outChannels, stride: stride)
                 }
             }
             return path != .dense
@@ -37,17 +39,21 @@ extension Conv2d {
         let plan = ConvPlan(geometry(x.shape), outChannels: outChannels, batch: x.shape[0])
         let (O, P) = (plan.O, plan.P)
         var y = Tensor<Scalar>(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
+        let padded = path == .direct ? PaddedPlanes(plan.g, outChannels: O) : nil
+        let offsets = padded?.offsets(of: w) ?? []
+        // only the input planes some kept weight reads are copied into the padded layout
+        let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 withOptionalPointer(bias) { bp in
                     nonisolated(unsafe) let (xs, ys, bs) = (xp, yp, bp)
                     let biasValues = bias?.scalars
                     Parallel.forEach(plan.lanes) { lane in
-                        if path == .direct, let padded = PaddedPlanes(plan.g, outChannels: O) {
+                        if path == .direct, let padded {
                             Scratch.with([padded.inputCount, padded.outputCount], of: Scalar.self) { buffers in
                                 for j in plan.images(of: lane) {
-                                    padded.pad(xs + j * plan.imageSize, into: buffers[0])
-                                    Conv2d.paddedForward(w, padded, input: buffers[0], output: buffers[1], bias: bs)
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], channels: inputsUsed)
+                                    Conv2d.paddedForward(w, padded, offsets: offsets, input: buffers[0], output: buffers[1], bias: bs)
                                     padded.crop(buffers[1], into: ys + j * O * P, channels: O)
                                 }
                             }
@@ -63,7 +69,7 @@ extension Conv2d {
                             let cols = buffers[0]
                             plan.forEachChunk(of: lane) { first, count in
                                 let n = count * P
-                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
+                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count, channels: inputsUsed)
                                 if count == 1 {
                                     w.multiply(cols, ldb: n, width: n, rows: 0..<O, into: ys + first * O * P, ldc: n, bias: bs)
                                 } else {
@@ -92,6 +98,13 @@ extension Conv2d {
         let partials = Scratch.take(max(1, nnz * plan.lanes), of: Scalar.self)
         defer { Scratch.give(partials) }
         let partialBase = partials.base(as: Scalar.self)
+        let padded = path == .direct ? PaddedPlanes(plan.g, outChannels: O) : nil
+        let offsets = padded?.offsets(of: w) ?? []
+        // input-gradient terms grouped by input channel (direct) or by column (columns path)
+        let groups = wantX ? w.entryGroups(size: padded == nil ? 1 : plan.g.kernelH * plan.g.kernelW) : nil
+        // planes no kept weight touches are neither copied nor computed (their dx stays zero)
+        let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
+        let outputsUsed = (0..<O).map { w.rowStart[$0 + 1] > w.rowStart[$0] }
         input.withUnsafePointer { xp in
             dy.withUnsafePointer { dyp in
                 dx.withUnsafeMutablePointer { dxp in
@@ -99,16 +112,15 @@ extension Conv2d {
                     Parallel.forEach(plan.lanes) { lane in
                         let partial = parts + lane * nnz
                         partial.update(repeating: 0, count: nnz)
-                        if path == .direct, let padded = PaddedPlanes(plan.g, outChannels: O) {
-                            let counts = [padded.inputCount, padded.outputCount] + (wantX ? [padded.inputCount] : [])
+                        if path == .direct, let padded {
+                            let counts = [padded.inputCount, padded.guardedGradientCount] + (wantX ? [padded.inputCount] : [])
                             Scratch.with(counts, of: Scalar.self) { buffers in
                                 for j in plan.images(of: lane) {
-                                    padded.pad(xs + j * plan.imageSize, into: buffers[0])
-                                    padded.widen(dys + j * O * P, into: buffers[1], channels: O)
-                                    if wantX { buffers[2].update(repeating: 0, count: padded.inputCount) }
-                                    Conv2d.paddedBackward(w, padded, input: buffers[0], dy: buffers[1], weightGrad: partial,
-                                                          inputGrad: wantX ? buffers[2] : nil)
-                                    if wantX { padded.cropInput(buffers[2], into: dxs + j * plan.imageSize) }
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], channels: inputsUsed)
+                                    padded.widenGuarded(dys + j * O * P, into: buffers[1], channels: outputsUsed)
+                                    Conv2d.paddedBackward(w, padded, offsets: offsets, groups: groups, input: buffers[0],
+                                                          dy: buffers[1], weightGrad: partial, inputGrad: wantX ? buffers[2] : nil)
+                                    if wantX { padded.cropInput(buffers[2], into: dxs + j * plan.imageSize, channels: inputsUsed) }
                                 }
                             }
                             return
@@ -126,13 +138,18 @@ extension Conv2d {
                                 let n = count * P
                                 let dyImages = dys + first * O * P
                                 let dyc = Conv2d.chunkGradient(dyImages, count: count, buffers: buffers, channels: O, positions: P)
-                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count)
+                                Im2col.fill(cols, ld: n, from: xs + first * plan.imageSize, plan.g, count: count, channels: inputsUsed)
                                 w.sampledProduct(dyc, lddy: n, cols, ldb: n, width: n, rows: 0..<O, into: partial, accumulate: true)
                                 guard wantX else { return }
-                                // the column gradient reuses the column buffer (dx was zeroed)
-                                cols.update(repeating: 0, count: plan.g.patch * n)
-                                w.transposedMultiplyAdd(dyc, lddy: n, width: n, into: cols, ldd: n)
-                                Im2col.accumulate(cols, ld: n, into: dxs + first * plan.imageSize, plan.g, count: count)
+                                // the column gradient reuses the column buffer (dx was zeroed); rows of
+                                // unused channels are neither written nor read
+                                let kk = plan.g.kernelH * plan.g.kernelW
+                                for c in 0..<plan.g.channels where inputsUsed[c] {
+                                    (cols + c * kk * n).update(repeating: 0, count: kk * n)
+                                }
+                                if let groups { w.transposedMultiplyAdd(dyc, lddy: n, width: n, into: cols, ldd: n, columnGroups: groups) }
+                                Im2col.accumulate(cols, ld: n, into: dxs + first * plan.imageSize, plan.g, count: count,
+                                                  channels: inputsUsed)
                             }
                         }
                     }
@@ -152,37 +169,57 @@ extension Conv2d {
     }
 
     /// One image's direct sparse convolution of stride 1 on zero-padded planes: every kept weight
-    /// is one contiguous multiply-add of `span` scalars, out[o][t] += w · in[c][t + shift], with no
-    /// border logic (the padded width's extra output columns are dropped by `crop`).
-    static func paddedForward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
+    /// adds w · in[c][t + shift] to out[o][t] over one contiguous run of `span` scalars, with no
+    /// border logic (the padded width's extra output columns are dropped by `crop`). A plane's
+    /// terms are summed tile by tile in registers, in entry order (`offsets` from `PaddedPlanes`).
+    static func paddedForward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, offsets: [Int32], input x: UnsafePointer<Scalar>,
                               output y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
-        let (plane, outPlane, span, wp) = (p.plane, p.outPlane, p.span, p.paddedWidth)
-        w.withStorage { rs, ci, v in
-            for o in 0..<w.rows {
-                let out = y + o * outPlane
-                out.update(repeating: bias?[o] ?? 0, count: outPlane)
-                for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let (c, i, j) = p.g.kernelPosition(Int(ci[e]))
-                    VectorOps.axpy(v[e], x + c * plane + i * wp + j, out, count: span)
+        let (outPlane, span) = (p.outPlane, p.span)
+        w.withStorage { rs, _, v in
+            offsets.withUnsafeBufferPointer { off in
+                for o in 0..<w.rows {
+                    let first = Int(rs[o])
+                    VectorOps.linearCombination(terms: Int(rs[o + 1]) - first, count: span, into: y + o * outPlane,
+                                                accumulate: false, initial: bias?[o] ?? 0) { k in
+                        (v[first + k], x + Int(off[first + k]))
+                    }
                 }
             }
         }
     }
 
     /// The backward of `paddedForward`: dW at each kept weight as one dot product over the span
-    /// (dy's extra columns are zero, so they add nothing), and w · dy into the padded input gradient.
-    static func paddedBackward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, input x: UnsafePointer<Scalar>,
-                               dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
+    /// (dy's extra columns are zero, so they add nothing), and the padded input gradient plane by
+    /// plane, dx[c][u] = Σ w · dy[o][u − shift] over input channel c's weights (`groups`), in the
+    /// order a weight-by-weight scatter would add them; dy is in `PaddedPlanes`' guarded layout,
+    /// whose zero bands make every shifted read of a whole plane land in it.
+    static func paddedBackward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, offsets: [Int32], groups: EntryGroups?,
+                               input x: UnsafePointer<Scalar>, dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
                                inputGrad dx: UnsafeMutablePointer<Scalar>?) {
-        let (plane, outPlane, span, wp) = (p.plane, p.outPlane, p.span, p.paddedWidth)
-        w.withStorage { rs, ci, v in
-            for o in 0..<w.rows {
-                let grad = dy + o * outPlane
-                for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let (c, i, j) = p.g.kernelPosition(Int(ci[e]))
-                    let at = c * plane + i * wp + j
-                    weightGrad[e] += VectorOps.dot(grad, x + at, count: span)
-                    if let dx { VectorOps.axpy(v[e], grad, dx + at, count: span) }
+        let (plane, span, stride, lead) = (p.plane, p.span, p.guardedStride, p.guardBand)
+        w.withStorage { rs, _, v in
+            offsets.withUnsafeBufferPointer { off in
+                for o in 0..<w.rows {
+                    let grad = dy + o * stride + lead
+                    for e in Int(rs[o])..<Int(rs[o + 1]) {
+                        weightGrad[e] += VectorOps.dot(grad, x + Int(off[e]), count: span)
+                    }
+                }
+                guard let dx, let groups else { return }
+                groups.starts.withUnsafeBufferPointer { starts in
+                    groups.entries.withUnsafeBufferPointer { entries in
+                        groups.rows.withUnsafeBufferPointer { rows in
+                            for c in 0..<p.g.channels where starts[c + 1] > starts[c] {
+                                let first = Int(starts[c])
+                                VectorOps.linearCombination(terms: Int(starts[c + 1]) - first, count: plane, into: dx + c * plane,
+                                                            accumulate: false) { k in
+                                    let e = Int(entries[first + k])
+                                    // dy[o][u − shift], shift = off[e] − c·plane
+                                    return (v[e], dy + Int(rows[first + k]) * stride + lead - (Int(off[e]) - c * plane))
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -277,10 +314,43 @@ struct PaddedPlanes {
     var inputCount: Int { g.channels * plane }
     var outputCount: Int { outChannels * outPlane }
 
-    /// Copies one image's `[C, H, W]` planes into the padded layout (zero border).
-    func pad<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>) {
+    /// Each kept weight's flat offset into one image's padded input, c·plane + i·Wp + j.
+    func offsets<Scalar>(of w: SparseMatrix<Scalar>) -> [Int32] {
+        w.columnIndex.map { col in
+            let (c, i, j) = g.kernelPosition(Int(col))
+            return Int32(c * plane + i * paddedWidth + j)
+        }
+    }
+
+    /// Zeros before each output-gradient plane in the guarded layout: the largest shift.
+    var guardBand: Int { (g.kernelH - 1) * paddedWidth + g.kernelW - 1 }
+    /// Distance between output-gradient planes in the guarded layout: the band, then the plane
+    /// (`outPlane` scalars, the rest of a full input plane zero), so that reading a whole input
+    /// plane's worth at any shift back from the plane's start stays inside it.
+    var guardedStride: Int { guardBand + max(plane, outPlane) }
+    var guardedGradientCount: Int { outChannels * guardedStride }
+
+    /// `[O, outH, outW]` gradients into guarded padded-width planes, everything else zero.
+    /// (the channels marked in `channels` only).
+    func widenGuarded<Scalar: TensorScalar>(_ dy: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
+        let (oh, ow, wp, lead, stride) = (g.outH, g.outW, paddedWidth, guardBand, guardedStride)
+        for o in 0..<outChannels where channels[o] {
+            let planeStart = dst + o * stride
+            planeStart.update(repeating: 0, count: lead)
+            for r in 0..<oh {
+                let row = planeStart + lead + r * wp
+                VectorOps.copy(dy + (o * oh + r) * ow, row, count: ow)
+                for t in ow..<wp { row[t] = 0 }
+            }
+            (planeStart + lead + outPlane).update(repeating: 0, count: stride - lead - outPlane)
+        }
+    }
+
+    /// Copies one image's `[C, H, W]` planes into the padded layout (zero border), the channels
+    /// marked in `channels` only.
+    func pad<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
         let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
-        for c in 0..<g.channels {
+        for c in 0..<g.channels where channels[c] {
             let out = dst + c * plane
             if pad > 0 {
                 out.update(repeating: 0, count: pad * wp)
@@ -288,11 +358,8 @@ struct PaddedPlanes {
             }
             for r in 0..<H {
                 let row = out + (pad + r) * wp
-                if pad > 0 {
-                    row.update(repeating: 0, count: pad)
-                    (row + pad + W).update(repeating: 0, count: pad)
-                }
-                (row + pad).update(from: x + (c * H + r) * W, count: W)
+                for t in 0..<pad { row[t] = 0; row[pad + W + t] = 0 }
+                VectorOps.copy(x + (c * H + r) * W, row + pad, count: W)
             }
         }
     }
@@ -301,27 +368,16 @@ struct PaddedPlanes {
     func crop<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, channels: Int) {
         let (oh, ow, wp) = (g.outH, g.outW, paddedWidth)
         for o in 0..<channels {
-            for r in 0..<oh { (y + (o * oh + r) * ow).update(from: src + o * outPlane + r * wp, count: ow) }
-        }
-    }
-
-    /// `[O, outH, outW]` gradients into padded-width planes, the extra columns zero.
-    func widen<Scalar: TensorScalar>(_ dy: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: Int) {
-        let (oh, ow, wp) = (g.outH, g.outW, paddedWidth)
-        for o in 0..<channels {
-            for r in 0..<oh {
-                let row = dst + o * outPlane + r * wp
-                row.update(from: dy + (o * oh + r) * ow, count: ow)
-                (row + ow).update(repeating: 0, count: wp - ow)
-            }
+            for r in 0..<oh { VectorOps.copy(src + o * outPlane + r * wp, y + (o * oh + r) * ow, count: ow) }
         }
     }
 
     /// The interior of padded input-gradient planes into `[C, H, W]`.
-    func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>) {
+    /// (the channels marked in `channels` only; the others are left as they are).
+    func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
         let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
-        for c in 0..<g.channels {
-            for r in 0..<H { (dx + (c * H + r) * W).update(from: src + c * plane + (pad + r) * wp + pad, count: W) }
+        for c in 0..<g.channels where channels[c] {
+            for r in 0..<H { VectorOps.copy(src + c * plane + (pad + r) * wp + pad, dx + (c * H + r) * W, count: W) }
         }
     }
 }

@@ -7,24 +7,26 @@ public enum SparseKernelRule {
     /// task costs about as much as 2¹⁸ of them here).
     public static let taskGrain = 1 << 20
 
-    /// Whether a linear layer computes sparsely: below 3% density on layers of at least 2¹⁴
-    /// weights (784→300 breaks even near 3%, 4096→256 near 2%; 512→10 never gains).
+    /// Whether a linear layer computes sparsely: at 8% density and below, 3% on layers of 2²⁰
+    /// weights or more (784→300 and 300→100 break even near 10%, 4096→256 near 5%).
     public static func linearIsSparse(density: Double, weights: Int) -> Bool {
-        density <= 0.05
+        density <= (weights >= 1 << 20 ? 0.03 : 0.08)
     }
 
     /// The path of a convolution with this density, output positions per plane, input channels
-    /// and stride. Measured crossovers with the dense path: about 10% density on planes of 16×16
-    /// and more (20% for 16 channels at 32×32), about 5% on smaller planes. Direct convolution
-    /// wins on large planes and at the lowest densities; im2col + sparse product on small planes
-    /// with many channels, where a kept weight's runs are too short to pay for their loop.
-    public static func convPath(density: Double, positions: Int, inChannels: Int, stride: Int) -> ConvKernelPath {
-        guard density <= (positions >= 256 ? 0.1 : 0.05) else { return .dense }
-        if stride != 1 { return density <= 0.02 ? .direct : .columns }
-        if positions >= 1024 { return .direct }
-        if positions >= 256 { return density <= 0.02 || inChannels <= 64 ? .direct : .columns }
-        if positions >= 64 { return (density <= 0.02 && inChannels <= 64) || density <= 0.005 ? .direct : .columns }
-        return .columns
+    /// and stride. Measured crossovers with the dense path (`bench --layers`, the table in the #22
+    /// note): direct convolution wins on planes of 16×16 and more with up to 64 channels, from
+    /// 40% density down for 16 channels at 32×32 and from 20% for 32–64; im2col + sparse product
+    /// on smaller planes or more channels from 10–20% (direct again below 2–5% where channels
+    /// are few); an image's first layer (3 channels, no input gradient) from 25%, or 50% with 64
+    /// outputs, where the dense GEMM's depth of 27 runs far below peak.
+    public static func convPath(density: Double, positions: Int, inChannels: Int, outChannels: Int, stride: Int) -> ConvKernelPath {
+        if inChannels <= 4 { return density <= (outChannels >= 64 ? 0.5 : 0.25) ? .columns : .dense }
+        if stride != 1 { return density <= 0.02 ? .direct : density <= 0.2 ? .columns : .dense }
+        if positions >= 1024 && inChannels <= 64 { return density <= (inChannels <= 16 ? 0.4 : 0.2) ? .direct : .dense }
+        if positions >= 256 && inChannels <= 32 { return density <= 0.2 ? .direct : .dense }
+        if positions >= 64 && inChannels <= 128 && density <= (inChannels <= 64 ? 0.05 : 0.02) { return .direct }
+        return density <= (positions >= 64 && inChannels <= 128 ? 0.2 : 0.1) ? .columns : .dense
     }
 }
 

@@ -17,24 +17,34 @@ extension SparseMatrix {
                          into c: UnsafeMutablePointer<Scalar>, ldc: Int, bias: UnsafePointer<Scalar>?) {
         withStorage { rs, ci, v in
             for r in range {
-                let out = c + r * ldc
-                out.update(repeating: bias?[r] ?? 0, count: width)
-                for e in Int(rs[r])..<Int(rs[r + 1]) {
-                    VectorOps.axpy(v[e], b + Int(ci[e]) * ldb, out, count: width)
+                let first = Int(rs[r])
+                VectorOps.linearCombination(terms: Int(rs[r + 1]) - first, count: width, into: c + r * ldc,
+                                            accumulate: false, initial: bias?[r] ?? 0) { k in
+                    (v[first + k], b + Int(ci[first + k]) * ldb)
                 }
             }
         }
     }
 
-    /// D[col(e), 0..<width] += v[e] · dY[row(e), 0..<width] for every entry, rows in order.
+    /// D[col(e), 0..<width] += v[e] · dY[row(e), 0..<width] for every entry, each row of D
+    /// receiving its terms in row order, as a row-by-row loop adds them (`columnGroups` is
+    /// `entryGroups(size: 1)`).
     @inlinable
     public func transposedMultiplyAdd(_ dy: UnsafePointer<Scalar>, lddy: Int, width: Int,
-                                      into d: UnsafeMutablePointer<Scalar>, ldd: Int) {
-        withStorage { rs, ci, v in
-            for r in 0..<rows {
-                let src = dy + r * lddy
-                for e in Int(rs[r])..<Int(rs[r + 1]) {
-                    VectorOps.axpy(v[e], src, d + Int(ci[e]) * ldd, count: width)
+                                      into d: UnsafeMutablePointer<Scalar>, ldd: Int, columnGroups groups: EntryGroups) {
+        withStorage { _, _, v in
+            groups.starts.withUnsafeBufferPointer { starts in
+                groups.entries.withUnsafeBufferPointer { entries in
+                    groups.rows.withUnsafeBufferPointer { rows in
+                        for col in 0..<columns {
+                            let first = Int(starts[col])
+                            let count = Int(starts[col + 1]) - first
+                            guard count > 0 else { continue }
+                            VectorOps.linearCombination(terms: count, count: width, into: d + col * ldd, accumulate: true) { k in
+                                (v[Int(entries[first + k])], dy + Int(rows[first + k]) * lddy)
+                            }
+                        }
+                    }
                 }
             }
         }

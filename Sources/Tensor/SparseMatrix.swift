@@ -49,11 +49,62 @@ public struct SparseMatrix<Scalar: TensorScalar>: @unchecked Sendable {
         values = [Scalar](repeating: 0, count: cols.count)
     }
 
+    private init(rows: Int, columns: Int, rowStart: [Int32], columnIndex: [Int32], positions: [Int32], values: [Scalar]) {
+        (self.rows, self.columns, self.rowStart, self.columnIndex, self.positions, self.values) =
+            (rows, columns, rowStart, columnIndex, positions, values)
+    }
+
+    /// The same entries without the columns that hold none: the other columns renumbered
+    /// 0..<k in order, `columns` giving each one's original index. A product with it reads only
+    /// those columns' rows of the dense operand, adding the same terms in the same order.
+    public func compactingColumns() -> (matrix: SparseMatrix, columns: [Int32]) {
+        let used = usedColumnGroups(size: 1)
+        var renumbered = [Int32](repeating: -1, count: columns)
+        var kept: [Int32] = []
+        for c in 0..<columns where used[c] {
+            renumbered[c] = Int32(kept.count)
+            kept.append(Int32(c))
+        }
+        let matrix = SparseMatrix(rows: rows, columns: kept.count, rowStart: rowStart,
+                                  columnIndex: columnIndex.map { renumbered[Int($0)] }, positions: positions, values: values)
+        return (matrix, kept)
+    }
+
     /// Number of stored entries.
     public var nonzeroCount: Int { columnIndex.count }
 
     /// Fraction of the dense entries stored.
     public var density: Double { Double(nonzeroCount) / Double(max(1, rows * columns)) }
+
+    /// The entries grouped by column ÷ `size` (by column when 1, by input channel for a
+    /// convolution's `[out, in·k·k]` with size k·k), in entry order (row, then column) within
+    /// each group: the order in which the row-wise loops add each group's terms, so kernels that
+    /// walk the groups add the same terms in the same order.
+    public func entryGroups(size: Int) -> EntryGroups {
+        precondition(size > 0 && columns % size == 0, "\(columns) columns do not split into groups of \(size)")
+        let groups = columns / size
+        var starts = [Int32](repeating: 0, count: groups + 1)
+        for c in columnIndex { starts[Int(c) / size + 1] += 1 }
+        for g in 0..<groups { starts[g + 1] += starts[g] }
+        var next = starts
+        var entries = [Int32](repeating: 0, count: nonzeroCount), entryRows = entries
+        for r in 0..<rows {
+            for e in Int(rowStart[r])..<Int(rowStart[r + 1]) {
+                let g = Int(columnIndex[e]) / size
+                entries[Int(next[g])] = Int32(e)
+                entryRows[Int(next[g])] = Int32(r)
+                next[g] += 1
+            }
+        }
+        return EntryGroups(starts: starts, entries: entries, rows: entryRows)
+    }
+
+    /// Whether each group of `size` consecutive columns holds a stored entry.
+    public func usedColumnGroups(size: Int) -> [Bool] {
+        var used = [Bool](repeating: false, count: (columns + size - 1) / max(1, size))
+        for c in columnIndex { used[Int(c) / size] = true }
+        return used
+    }
 
     /// Takes the values at the stored positions from the dense tensor.
     public mutating func gather(from dense: Tensor<Scalar>) {
@@ -78,4 +129,12 @@ public struct SparseMatrix<Scalar: TensorScalar>: @unchecked Sendable {
             }
         }
     }
+}
+
+/// A sparse matrix's entries grouped by columns (`SparseMatrix.entryGroups(size:)`): group g holds
+/// `entries[starts[g]..<starts[g + 1]]`, whose rows are the same range of `rows`.
+public struct EntryGroups: Sendable {
+    public let starts: [Int32]
+    public let entries: [Int32]
+    public let rows: [Int32]
 }

@@ -120,6 +120,73 @@ import Training
         }
     }
 
+    /// Input channels no kept weight reads and output channels with no kept weight are skipped
+    /// by the sparse paths (not copied, not computed): results still equal the dense ones, with
+    /// and without the input gradient (a first layer's 3 channels computes none).
+    @Test(arguments: [ConvKernelPath.direct, .columns])
+    func emptyChannelsMatchDense(path: ConvKernelPath) {
+        for (cc, propagates) in [(ConvCase(c: 6, o: 6, k: 3, stride: 1, padding: 1, size: 8), true),
+                                 (ConvCase(c: 6, o: 6, k: 3, stride: 1, padding: 1, size: 8), false),
+                                 (ConvCase(c: 3, o: 8, k: 3, stride: 1, padding: 1, size: 9), false)] {
+            let layer = Conv2d<Float>(inChannels: cc.c, outChannels: cc.o, kernelSize: cc.k, stride: cc.stride, padding: cc.padding)
+            layer.propagatesGradient = propagates
+            let shape = [cc.o, cc.c, cc.k, cc.k]
+            layer.weight.value = Self.normal(shape, seed: 21)
+            var m: Tensor<Float> = Self.mask(shape, density: 0.3, seed: 22)
+            m.withUnsafeMutablePointer { p in
+                let kk = cc.k * cc.k
+                for o in 0..<cc.o {
+                    for c in 0..<cc.c where c % 2 == 1 || o % 3 == 2 { (p + (o * cc.c + c) * kk).update(repeating: 0, count: kk) }
+                }
+            }
+            layer.weight.mask = m
+            layer.weight.applyMask()
+            let x: Tensor<Float> = Self.normal([5, cc.c, cc.size, cc.size], seed: 23)
+            let dy: Tensor<Float> = Self.normal([5, cc.o, cc.size, cc.size], seed: 24)
+            layer.kernels = .dense
+            let dense = Self.pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+            layer.kernels = .sparse
+            layer.pathOverride = path
+            _ = Self.pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)  // dirty the scratch buffers
+            let sparse = Self.pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
+            let tol = Self.tolerance(Float.self)
+            #expect(sparse.y.relativeError(to: dense.y) <= tol, "y, \(cc), \(path)")
+            #expect(sparse.dw.relativeError(to: dense.dw) <= tol, "dW, \(cc), \(path)")
+            if propagates {
+                #expect(sparse.dx.relativeError(to: dense.dx) <= tol, "dx, \(cc), \(path)")
+                // the unread input channels get exactly zero gradient
+                let plane = cc.size * cc.size
+                let dx = sparse.dx.scalars
+                var unread: [Float] = []
+                for n in 0..<5 {
+                    for c in stride(from: 1, to: cc.c, by: 2) {
+                        let first = (n * cc.c + c) * plane
+                        unread += dx[first..<(first + plane)]
+                    }
+                }
+                #expect(unread.allSatisfy { $0 == 0 })
+            }
+        }
+    }
+
+    /// The automatic rule: the paths the measured crossovers give (`bench --layers`).
+    @Test func ruleFollowsTheMeasuredCrossovers() {
+        // an image's first layer: im2col + sparse product up to 50% with 64 outputs, 25% with 16
+        #expect(SparseKernelRule.convPath(density: 0.45, positions: 1024, inChannels: 3, outChannels: 64, stride: 1) == .columns)
+        #expect(SparseKernelRule.convPath(density: 0.45, positions: 1024, inChannels: 3, outChannels: 16, stride: 1) == .dense)
+        // few channels on large planes: direct from 40% (16 channels) or 20% (64)
+        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 16, outChannels: 16, stride: 1) == .direct)
+        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 64, outChannels: 64, stride: 1) == .dense)
+        // many channels on small planes: im2col + sparse product, direct only when very sparse
+        #expect(SparseKernelRule.convPath(density: 0.1, positions: 64, inChannels: 256, outChannels: 256, stride: 1) == .columns)
+        #expect(SparseKernelRule.convPath(density: 0.01, positions: 256, inChannels: 128, outChannels: 128, stride: 1) == .direct)
+        #expect(SparseKernelRule.convPath(density: 0.3, positions: 16, inChannels: 512, outChannels: 512, stride: 1) == .dense)
+        #expect(SparseKernelRule.convPath(density: 0.1, positions: 256, inChannels: 16, outChannels: 32, stride: 2) == .columns)
+        #expect(SparseKernelRule.linearIsSparse(density: 0.07, weights: 784 * 300))
+        #expect(!SparseKernelRule.linearIsSparse(density: 0.1, weights: 784 * 300))
+        #expect(!SparseKernelRule.linearIsSparse(density: 0.05, weights: 4096 * 256))
+    }
+
     /// A sparse forward really is sparse: a value at a pruned position (which a dense product
     /// would read) changes nothing, and the compact gradient has one entry per kept weight.
     @Test func prunedValuesAreNeverRead() {
