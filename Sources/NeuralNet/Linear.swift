@@ -48,8 +48,8 @@ public final class Linear<Scalar: TensorScalar>: Layer, SparseCapable {
         if var w = sparseWeights() {
             // when the kept weights read few input features, only those are transposed
             var columns: [Int32]?
-            let used = w.usedColumnGroups(size: 1).count(where: { $0 })
-            if 2 * used <= inFeatures { (w, columns) = w.compactingColumns() }
+            let compact = w.compactingColumns()
+            if 2 * compact.columns.count <= inFeatures { (w, columns) = compact }
             let xT = columns.map { Linear.transposedColumns(x, $0) } ?? x.transposedMatrix(rows: x.shape[0])
             sparse = (w, xT, columns)
             return Linear.sparseMultiply(xT, w, bias: bias?.value)

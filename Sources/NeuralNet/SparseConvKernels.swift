@@ -330,8 +330,8 @@ struct PaddedPlanes {
     var guardedStride: Int { guardBand + max(plane, outPlane) }
     var guardedGradientCount: Int { outChannels * guardedStride }
 
-    /// `[O, outH, outW]` gradients into guarded padded-width planes, everything else zero.
-    /// (the channels marked in `channels` only).
+    /// `[O, outH, outW]` gradients into guarded padded-width planes, everything else zero, for
+    /// the channels marked in `channels` (the other planes are left as they are: nothing reads them).
     func widenGuarded<Scalar: TensorScalar>(_ dy: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
         let (oh, ow, wp, lead, stride) = (g.outH, g.outW, paddedWidth, guardBand, guardedStride)
         for o in 0..<outChannels where channels[o] {
@@ -372,8 +372,8 @@ struct PaddedPlanes {
         }
     }
 
-    /// The interior of padded input-gradient planes into `[C, H, W]`.
-    /// (the channels marked in `channels` only; the others are left as they are).
+    /// The interior of padded input-gradient planes into `[C, H, W]`, for the channels marked in
+    /// `channels` (the others are left as they are).
     func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
         let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
         for c in 0..<g.channels where channels[c] {

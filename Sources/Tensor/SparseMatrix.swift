@@ -101,7 +101,8 @@ public struct SparseMatrix<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Whether each group of `size` consecutive columns holds a stored entry.
     public func usedColumnGroups(size: Int) -> [Bool] {
-        var used = [Bool](repeating: false, count: (columns + size - 1) / max(1, size))
+        precondition(size > 0, "column groups need a positive size")
+        var used = [Bool](repeating: false, count: (columns + size - 1) / size)
         for c in columnIndex { used[Int(c) / size] = true }
         return used
     }
