@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
 
 /// Prunebook: a notebook-style REPL for pruning neural networks at initialization.
 ///
@@ -20,19 +21,39 @@ import PackageDescription
 ///     PrunebookCLI ← prunebook                 the commands; a thin @main
 ///     PrunebookFuzz                            libFuzzer harnesses over the readers and parsers
 /// Code generation for the engine's kernels: on x86-64, release builds of the engine's targets
-/// compile their vector loops (written over `SIMD16`) to AVX2 and FMA instructions instead of the
-/// SSE2 baseline: the sparse kernels and elementwise passes run up to 1.5× faster (#22 note).
-/// Results do not change (every notebook replays into the same bytes): Swift never fuses a
-/// multiply and an add by itself, and each sum's order is fixed by the code, not by the vector
-/// width. `prunebook` refuses to start, with a clear message, on a CPU without AVX2 and FMA;
-/// `PRUNEBOOK_TARGET_CPU=generic swift build …` builds for any x86-64 CPU.
+/// compile their vector loops (written over `SIMD16`) for the building machine's vector unit:
+/// AVX-512 where its CPU has it (one `SIMD16<Float>` is one 512-bit register), else AVX2 and FMA,
+/// instead of the SSE2 baseline (#22 note: the sparse kernels and elementwise passes run up to
+/// 1.5× faster on AVX2; the dense direct convolution's register tiles, 24 vectors of 16 floats,
+/// fit only AVX-512's 32 registers, so `PRUNEBOOK_AVX512` turns them on). Results do not change (every notebook
+/// replays into the same bytes on any of them): Swift never fuses a multiply and an add by itself,
+/// and each sum's order is fixed by the code, not by the vector width. `prunebook` refuses to
+/// start, with a clear message, on a CPU without the instructions it was built for;
+/// `PRUNEBOOK_TARGET_CPU=generic swift build …` builds for any x86-64 CPU, and
+/// `PRUNEBOOK_TARGET_CPU=haswell` for any with AVX2 and FMA.
 #if arch(x86_64)
-let targetCPU = Context.environment["PRUNEBOOK_TARGET_CPU"] ?? "haswell"
+let targetCPU = Context.environment["PRUNEBOOK_TARGET_CPU"] ?? hostTargetCPU()
 #else
 let targetCPU = "generic"
 #endif
-let engineCodegen: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
-let cpuCheck: [SwiftSetting] = targetCPU == "haswell" ? [.define("PRUNEBOOK_NEEDS_AVX2", .when(configuration: .release))] : []
+let engineCodegen: [SwiftSetting] = (targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))])
+    + (targetCPU == "skylake-avx512" ? [.define("PRUNEBOOK_AVX512", .when(configuration: .release))] : [])
+let cpuCheck: [SwiftSetting] = switch targetCPU {
+case "haswell": [.define("PRUNEBOOK_NEEDS_AVX2", .when(configuration: .release))]
+case "skylake-avx512": [.define("PRUNEBOOK_NEEDS_AVX512", .when(configuration: .release))]
+default: []
+}
+
+/// The newest of the two vector units the engine is tuned for that the building machine's CPU
+/// has, read from /proc/cpuinfo's flags ("generic" if it cannot be read).
+func hostTargetCPU() -> String {
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return "generic" }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "fma"]) { return "skylake-avx512" }
+    if flags.isSuperset(of: ["avx2", "fma"]) { return "haswell" }
+    return "generic"
+}
 
 let package = Package(
     name: "Prunebook",

@@ -44,15 +44,20 @@ package enum LayerKernelBenchmark {
                                   scalars: (0..<(batch * c.channels * c.size * c.size)).map { _ in Float(rng.normal()) })
             let out = (try? layer.outputShape(for: [c.channels, c.size, c.size])) ?? []
             let dy = Tensor<Float>(repeating: 0.01, shape: [batch] + out)
-            return ConvKernelPath.allCases.map { path in
+            // the dense path by the dense rule's algorithm, by each dense algorithm, then the sparse paths
+            let runs: [(String, ConvKernelPath, DenseConvAlgorithm?)] =
+                [("dense", .dense, nil), ("gemm", .dense, .gemm), ("tiles", .dense, .direct),
+                 ("columns", .columns, nil), ("direct", .direct, nil)]
+            return runs.map { name, path, algorithm in
                 layer.kernels = path == .dense ? .dense : .sparse
                 layer.setPathOverride(path)
+                layer.denseAlgorithm = algorithm
                 let t = DensityBenchmark.median(settings) {
                     layer.weight.zeroGradient()
                     _ = layer.forward(x, mode: .train)
                     _ = layer.backward(dy)
                 }
-                return (path.rawValue, t * 1000)
+                return (name, t * 1000)
             }
         }
         guard let l = shape.linear else { return [] }

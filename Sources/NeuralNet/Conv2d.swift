@@ -26,6 +26,10 @@ public final class Conv2d<Scalar: TensorScalar>: Layer, SparseCapable {
     /// Forces a path whenever the kernels are not `.dense` (tests compare the paths on one shape).
     var pathOverride: ConvKernelPath?
 
+    /// Forces the dense algorithm (direct or im2col + GEMM) where both apply, or nil for the rule's
+    /// choice (`StackedPlanes.chosen`): for benchmarks and tests that compare them.
+    public var denseAlgorithm: DenseConvAlgorithm?
+
     /// Forces a path whenever the kernels are not `.dense`, or nil for the rule's choice: for
     /// benchmarks and tests that compare the paths on one shape.
     public func setPathOverride(_ path: ConvKernelPath?) { pathOverride = path }

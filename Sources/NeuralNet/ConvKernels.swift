@@ -31,6 +31,12 @@ struct ConvPlan {
         chunk = max(1, min(perLane, wanted, fits))
     }
 
+    /// The same lanes with chunks of `images` images (at least one, at most a lane's).
+    init(_ plan: ConvPlan, chunk images: Int) {
+        (g, O, K, P, batch, lanes) = (plan.g, plan.O, plan.K, plan.P, plan.batch, plan.lanes)
+        chunk = max(1, min((batch + lanes - 1) / lanes, images))
+    }
+
     var imageSize: Int { g.channels * g.height * g.width }
     /// Elements of one chunk's column matrix and of its gathered output block (large enough for
     /// the transposed convolution of the input gradient too).
@@ -67,6 +73,7 @@ extension Conv2d {
     /// y = conv(x, w) + b, one lane of images per concurrent task.
     func convolve(_ x: Tensor<Scalar>, _ w: Tensor<Scalar>, bias: Tensor<Scalar>?) -> Tensor<Scalar> {
         let plan = ConvPlan(geometry(x.shape), outChannels: outChannels, batch: x.shape[0])
+        if computesDirectly(plan.g) { return directConvolve(x, w, bias: bias, plan: plan) }
         let (O, K, P) = (plan.O, plan.K, plan.P)
         var y = Tensor<Scalar>(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
         let biasValues = bias?.scalars
@@ -105,6 +112,14 @@ extension Conv2d {
     func backwardKernels(input: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>?,
                          inputWeights w: Tensor<Scalar>?) -> Tensor<Scalar>? {
         let plan = ConvPlan(geometry(input.shape), outChannels: outChannels, batch: input.shape[0])
+        if computesDirectly(plan.g) {
+            return directBackward(input: input, dy: dy, weightGrad: weightGrad, inputWeights: w, plan: plan)
+        }
+        return gemmBackward(input: input, dy: dy, weightGrad: weightGrad, inputWeights: w, plan: plan)
+    }
+
+    func gemmBackward(input: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>?,
+                         inputWeights w: Tensor<Scalar>?, plan: ConvPlan) -> Tensor<Scalar>? {
         let (O, K, P) = (plan.O, plan.K, plan.P)
         let wantW = weightGrad != nil
         var dx: Tensor<Scalar>? = w == nil ? nil : Tensor<Scalar>(uninitialized: input.shape)
@@ -177,18 +192,21 @@ extension Conv2d {
                 }
             }
         }
-        if let gw = weightGrad {
-            nonisolated(unsafe) let (g, parts) = (gw, partialBase)
-            let lanes = plan.lanes
-            Parallel.forRanges(partialCount, grain: Parallel.grain) { r in
-                for i in r {
-                    var s = parts[i]
-                    for l in 1..<max(1, lanes) { s += parts[l * partialCount + i] }
-                    g[i] += s
-                }
+        if let gw = weightGrad { Conv2d.addLanePartials(partialBase, count: partialCount, lanes: plan.lanes, into: gw) }
+        return dx
+    }
+
+    /// g[i] += Σ over lanes, in lane order, of the lanes' partial weight gradients (`lanes`
+    /// blocks of `count` scalars, one after the other).
+    static func addLanePartials(_ parts: UnsafeMutablePointer<Scalar>, count: Int, lanes: Int, into gw: UnsafeMutablePointer<Scalar>) {
+        nonisolated(unsafe) let (g, parts) = (gw, parts)
+        Parallel.forRanges(count, grain: Parallel.grain) { r in
+            for i in r {
+                var s = parts[i]
+                for l in 1..<max(1, lanes) { s += parts[l * count + i] }
+                g[i] += s
             }
         }
-        return dx
     }
 
     /// Adds `bias[o]` to row `o` of an `[O, positions]` block.
@@ -241,7 +259,7 @@ extension Conv2d {
 }
 
 /// Calls `body` with pointers to `w` and `dx` when present (nil when absent).
-private func withOptionalPointers<Scalar: TensorScalar, R>(_ w: Tensor<Scalar>?, _ dx: inout Tensor<Scalar>?,
+func withOptionalPointers<Scalar: TensorScalar, R>(_ w: Tensor<Scalar>?, _ dx: inout Tensor<Scalar>?,
                                      _ body: (UnsafePointer<Scalar>?, UnsafeMutablePointer<Scalar>?) -> R) -> R {
     guard let w, var out = dx else { return body(nil, nil) }
     dx = nil  // keep `out` uniquely referenced while it is written

@@ -15,14 +15,24 @@ public enum SparseKernelRule {
 
     /// The path of a convolution with this density, output positions per plane, input channels
     /// and stride. Measured crossovers with the dense path (`bench --layers`, the table in the #22
-    /// note): direct convolution wins on planes of 16×16 and more with up to 64 channels, from
-    /// 40% density down for 16 channels at 32×32 and from 20% for 32–64; im2col + sparse product
-    /// on smaller planes or more channels from 10–20% (direct again below 2–5% where channels
-    /// are few); an image's first layer (3 channels, no input gradient) from 25%, or 50% with 64
-    /// outputs, where the dense GEMM's depth of 27 runs far below peak.
+    /// note). Where the dense path is the direct tiles (8–64 input and at most 64 output channels
+    /// on planes of 8×8 and more, `DenseConvAlgorithm`), which run 1.2–1.8× faster than im2col +
+    /// GEMM, sparse pays from lower densities: direct convolution from 20% (16 channels at 32×32),
+    /// 15% (64 at 32×32), 7% (32 at 16×16) or 3% (64 at 8×8), im2col + sparse product from 10%
+    /// on 8×8. Against im2col + GEMM: direct convolution on planes of 16×16 and more with up to
+    /// 64 channels from 20–40% density; im2col + sparse product on smaller planes or more
+    /// channels from 10–20% (direct again below 2–5% where channels are few); an image's first
+    /// layer (3 channels, no input gradient) from 25%, or 50% with 64 outputs, where the dense
+    /// GEMM's depth of 27 runs far below peak.
     public static func convPath(density: Double, positions: Int, inChannels: Int, outChannels: Int, stride: Int) -> ConvKernelPath {
         if inChannels <= 4 { return density <= (outChannels >= 64 ? 0.5 : 0.25) ? .columns : .dense }
         if stride != 1 { return density <= 0.02 ? .direct : density <= 0.2 ? .columns : .dense }
+        if DenseConvAlgorithm.tilesFitRegisters && DenseConvAlgorithm.tileShape(inChannels: inChannels, outChannels: outChannels)
+            && positions >= 64 {
+            if positions >= 1024 { return density <= (inChannels <= 16 ? 0.2 : 0.15) ? .direct : .dense }
+            if positions >= 256 && inChannels <= 32 { return density <= 0.07 ? .direct : .dense }
+            return density <= 0.03 ? .direct : density <= 0.1 ? .columns : .dense
+        }
         if positions >= 1024 && inChannels <= 64 { return density <= (inChannels <= 16 ? 0.4 : 0.2) ? .direct : .dense }
         if positions >= 256 && inChannels <= 32 { return density <= 0.2 ? .direct : .dense }
         if positions >= 64 && inChannels <= 128 && density <= (inChannels <= 64 ? 0.05 : 0.02) { return .direct }

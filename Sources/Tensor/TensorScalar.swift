@@ -30,8 +30,14 @@ public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
     static func add(_ a: Vector, _ b: Vector) -> Vector
     static func subtract(_ a: Vector, _ b: Vector) -> Vector
     static func multiply(_ a: Vector, _ b: Vector) -> Vector
+    /// acc + a ⊙ b lane by lane with one rounding (a fused multiply-add: one instruction with
+    /// FMA, the C library's exact `fma` without).
+    static func multiplyAdd(_ acc: Vector, _ a: Vector, _ b: Vector) -> Vector
     /// The sum of the lanes (the standard library's order, so results are reproducible).
     static func laneSum(_ v: Vector) -> Self
+    /// The sum of the lanes by halves (lanes i and i + 8, then i and i + 4, …): a few vector
+    /// additions inlined, where `laneSum` is a call of fifteen dependent ones.
+    static func pairwiseLaneSum(_ v: Vector) -> Self
     /// v where gate > 0, else 0 (a NaN gate gives 0).
     static func select(_ v: Vector, wherePositive gate: Vector) -> Vector
     /// v where mask ≠ 0, else 0.
@@ -59,7 +65,14 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
     @inlinable @inline(__always) public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
     @inlinable @inline(__always) public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable @inline(__always) public static func multiplyAdd(_ acc: Vector, _ a: Vector, _ b: Vector) -> Vector {
+        acc.addingProduct(a, b)
+    }
     @inlinable @inline(__always) public static func laneSum(_ v: Vector) -> Float { v.sum() }
+    @inlinable @inline(__always) public static func pairwiseLaneSum(_ v: Vector) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
     @inlinable @inline(__always) public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
         Vector().replacing(with: v, where: gate .> Vector())
     }
@@ -89,7 +102,14 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func add(_ a: Vector, _ b: Vector) -> Vector { a + b }
     @inlinable @inline(__always) public static func subtract(_ a: Vector, _ b: Vector) -> Vector { a - b }
     @inlinable @inline(__always) public static func multiply(_ a: Vector, _ b: Vector) -> Vector { a * b }
+    @inlinable @inline(__always) public static func multiplyAdd(_ acc: Vector, _ a: Vector, _ b: Vector) -> Vector {
+        acc.addingProduct(a, b)
+    }
     @inlinable @inline(__always) public static func laneSum(_ v: Vector) -> Double { v.sum() }
+    @inlinable @inline(__always) public static func pairwiseLaneSum(_ v: Vector) -> Double {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
     @inlinable @inline(__always) public static func select(_ v: Vector, wherePositive gate: Vector) -> Vector {
         Vector().replacing(with: v, where: gate .> Vector())
     }

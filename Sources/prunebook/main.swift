@@ -1,9 +1,15 @@
 import PrunebookCLI
-#if PRUNEBOOK_NEEDS_AVX2
+#if PRUNEBOOK_NEEDS_AVX2 || PRUNEBOOK_NEEDS_AVX512
 @preconcurrency import Glibc
 
-// The engine was compiled for AVX2 and FMA (Package.swift's `engineCodegen`); this file is not,
-// so it can still say why on an older CPU instead of dying of an illegal instruction.
+// The engine was compiled for the building machine's vector unit (Package.swift's
+// `engineCodegen`); this file is not, so it can still say why on an older CPU instead of dying
+// of an illegal instruction.
+#if PRUNEBOOK_NEEDS_AVX512
+let neededFlags = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "fma"], neededName = "AVX-512"
+#else
+let neededFlags = ["avx2", "fma"], neededName = "AVX2 and FMA"
+#endif
 if let cpuinfo = fopen("/proc/cpuinfo", "r") {
     var line: UnsafeMutablePointer<CChar>?
     var capacity = 0
@@ -15,9 +21,10 @@ if let cpuinfo = fopen("/proc/cpuinfo", "r") {
     }
     free(line)
     fclose(cpuinfo)
-    if let flags, !(flags.contains("avx2") && flags.contains("fma")) {
-        fputs("prunebook: this build needs a CPU with AVX2 and FMA, which this one lacks; "
-              + "rebuild for any x86-64 CPU with PRUNEBOOK_TARGET_CPU=generic swift build -c release\n", stderr)
+    if let flags, let missing = neededFlags.first(where: { !flags.contains(Substring($0)) }) {
+        fputs("prunebook: this build needs a CPU with \(neededName), which this one lacks (no \(missing)); "
+              + "rebuild for this CPU with swift build -c release (it picks the vector unit it finds), "
+              + "or for any x86-64 CPU with PRUNEBOOK_TARGET_CPU=generic swift build -c release\n", stderr)
         exit(1)
     }
 }

@@ -174,9 +174,21 @@ import Training
         // an image's first layer: im2col + sparse product up to 50% with 64 outputs, 25% with 16
         #expect(SparseKernelRule.convPath(density: 0.45, positions: 1024, inChannels: 3, outChannels: 64, stride: 1) == .columns)
         #expect(SparseKernelRule.convPath(density: 0.45, positions: 1024, inChannels: 3, outChannels: 16, stride: 1) == .dense)
-        // few channels on large planes: direct from 40% (16 channels) or 20% (64)
-        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 16, outChannels: 16, stride: 1) == .direct)
-        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 64, outChannels: 64, stride: 1) == .dense)
+        // few channels on large planes, against the dense tiles (AVX-512 builds): direct from 20%
+        // (16 channels), 15% (64), 7% (32 at 16×16); on 8×8 im2col + sparse product from 10%,
+        // direct from 3%
+        if DenseConvAlgorithm.tilesFitRegisters {
+            #expect(SparseKernelRule.convPath(density: 0.2, positions: 1024, inChannels: 16, outChannels: 16, stride: 1) == .direct)
+            #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 16, outChannels: 16, stride: 1) == .dense)
+            #expect(SparseKernelRule.convPath(density: 0.2, positions: 1024, inChannels: 64, outChannels: 64, stride: 1) == .dense)
+            #expect(SparseKernelRule.convPath(density: 0.1, positions: 256, inChannels: 32, outChannels: 32, stride: 1) == .dense)
+            #expect(SparseKernelRule.convPath(density: 0.05, positions: 256, inChannels: 32, outChannels: 32, stride: 1) == .direct)
+            #expect(SparseKernelRule.convPath(density: 0.05, positions: 64, inChannels: 64, outChannels: 64, stride: 1) == .columns)
+            #expect(SparseKernelRule.convPath(density: 0.02, positions: 64, inChannels: 64, outChannels: 64, stride: 1) == .direct)
+        }
+        // against im2col + GEMM (more output channels): direct from 40% (16 channels) or 20% (64)
+        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 16, outChannels: 128, stride: 1) == .direct)
+        #expect(SparseKernelRule.convPath(density: 0.3, positions: 1024, inChannels: 64, outChannels: 128, stride: 1) == .dense)
         // many channels on small planes: im2col + sparse product, direct only when very sparse
         #expect(SparseKernelRule.convPath(density: 0.1, positions: 64, inChannels: 256, outChannels: 256, stride: 1) == .columns)
         #expect(SparseKernelRule.convPath(density: 0.01, positions: 256, inChannels: 128, outChannels: 128, stride: 1) == .direct)
