@@ -61,10 +61,14 @@ import Training
                         laterBound: Double? = nil, names: [String], what: String) {
         func check(_ a: Tensor<Double>, _ b: Tensor<Double>, _ fa: Tensor<Double>?, _ fb: Tensor<Double>?, _ label: String,
                    later: Bool = false) {
-            let e = a.relativeError(to: b)
+            var e = a.relativeError(to: b)
             let limit = max(later ? laterBound ?? bound : bound, floorScale * 30 * (fa.flatMap { x in fb.map { x.relativeError(to: $0) } } ?? 0))
             let f = fa.flatMap { x in fb.map { x.relativeError(to: $0) } } ?? 0
-            #expect(e <= limit, "\(what): \(label) off by \(e) (bound \(limit), f32 vs f64 \(f))")
+            // Where dense float32 is all rounding noise on a tensor (as far from float64 as the
+            // value itself), it can be exactly zero where the sparse path's noise is not: then the
+            // sparse path is held to the float64 value instead, within the same floor.
+            if f >= 1, let truth = fb { e = min(e, a.relativeError(to: truth)) }
+            #expect(e <= limit, "\(what): \(label) off by \(e) (bound \(limit), f32 vs f64 \(f), |a| \(a.scalars.map(abs).max() ?? 0), |b| \(b.scalars.map(abs).max() ?? 0))")
         }
         for s in 0..<2 {
             check(trace.logits[s], reference.logits[s], floor?.logits[s], floorReference?.logits[s], "logits of step \(s + 1)")
