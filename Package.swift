@@ -25,9 +25,10 @@ import Foundation
 /// AVX-512 where its CPU has it (one `SIMD16<Float>` is one 512-bit register), else AVX2 and FMA,
 /// instead of the SSE2 baseline (#22 note: the sparse kernels and elementwise passes run up to
 /// 1.5× faster on AVX2; the dense direct convolution's register tiles, 24 vectors of 16 floats,
-/// fit only AVX-512's 32 registers, so `PRUNEBOOK_AVX512` turns them on). Results do not change (every notebook
-/// replays into the same bytes on any of them): Swift never fuses a multiply and an add by itself,
-/// and each sum's order is fixed by the code, not by the vector width. `prunebook` refuses to
+/// fit only AVX-512's 32 registers, so `PRUNEBOOK_AVX512` turns them on). The other kernels give
+/// the same bits on any of them: Swift never fuses a multiply and an add by itself (the tiles
+/// fuse explicitly, exactly rounded everywhere), and each sum's order is fixed by the code, not by
+/// the vector width. `prunebook` refuses to
 /// start, with a clear message, on a CPU without the instructions it was built for;
 /// `PRUNEBOOK_TARGET_CPU=generic swift build …` builds for any x86-64 CPU, and
 /// `PRUNEBOOK_TARGET_CPU=haswell` for any with AVX2 and FMA.

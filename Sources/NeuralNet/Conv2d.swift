@@ -5,7 +5,8 @@ import Tensor
 ///
 /// Computed as im2col + GEMM on chunks of images that stay in cache, the batch split into a few
 /// lanes that run on the cores concurrently (see `ConvPlan`); backward as GEMMs + col2im in one
-/// pass over the batch. Scratch memory comes from `Scratch`, so a step allocates only its outputs.
+/// pass over the batch. 3×3 stride-1 layers of the shapes `DenseConvAlgorithm` picks compute
+/// directly instead, in register tiles on zero-padded planes (`DirectConvKernels.swift`). Scratch memory comes from `Scratch`, so a step allocates only its outputs.
 ///
 /// With a mask and sparse kernels (`kernels`), forward and backward run on the kept weights only,
 /// by im2col + sparse product or by direct sparse convolution (`SparseConvKernels.swift`).
@@ -27,7 +28,7 @@ public final class Conv2d<Scalar: TensorScalar>: Layer, SparseCapable {
     var pathOverride: ConvKernelPath?
 
     /// Forces the dense algorithm (direct or im2col + GEMM) where both apply, or nil for the rule's
-    /// choice (`StackedPlanes.chosen`): for benchmarks and tests that compare them.
+    /// choice (`DenseConvAlgorithm.chosen`): for benchmarks and tests that compare them.
     public var denseAlgorithm: DenseConvAlgorithm?
 
     /// Forces a path whenever the kernels are not `.dense`, or nil for the rule's choice: for

@@ -118,8 +118,9 @@ extension Conv2d {
         return gemmBackward(input: input, dy: dy, weightGrad: weightGrad, inputWeights: w, plan: plan)
     }
 
+    /// `backwardKernels` by im2col + GEMM.
     func gemmBackward(input: Tensor<Scalar>, dy: Tensor<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>?,
-                         inputWeights w: Tensor<Scalar>?, plan: ConvPlan) -> Tensor<Scalar>? {
+                      inputWeights w: Tensor<Scalar>?, plan: ConvPlan) -> Tensor<Scalar>? {
         let (O, K, P) = (plan.O, plan.K, plan.P)
         let wantW = weightGrad != nil
         var dx: Tensor<Scalar>? = w == nil ? nil : Tensor<Scalar>(uninitialized: input.shape)
