@@ -24,6 +24,8 @@ package enum LayerKernelBenchmark {
         Shape(name: "conv 512→512 4²", conv: (512, 512, 4, 1)),
         Shape(name: "conv 512→512 2²", conv: (512, 512, 2, 1)),
         Shape(name: "conv 16→32 32² s2", conv: (16, 32, 32, 2)),
+        Shape(name: "conv 32→64 16² s2", conv: (32, 64, 16, 2)),
+        Shape(name: "conv 128→256 8² s2", conv: (128, 256, 8, 2)),
         Shape(name: "linear 784→300", linear: (784, 300)),
         Shape(name: "linear 300→100", linear: (300, 100)),
         Shape(name: "linear 4096→256", linear: (4096, 256)),

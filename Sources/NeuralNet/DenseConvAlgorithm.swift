@@ -30,8 +30,8 @@ public enum DenseConvAlgorithm: String, CaseIterable, Sendable {
 
     /// Whether this build's vector registers hold the direct tiles.
     #if PRUNEBOOK_AVX512
-    static let tilesFitRegisters = true
+    package static let tilesFitRegisters = true
     #else
-    static let tilesFitRegisters = false
+    package static let tilesFitRegisters = false
     #endif
 }

@@ -5,8 +5,9 @@ import Tensor
 /// - `.columns`: the dense path's chunks of im2col columns, multiplied by the sparse weights
 ///   (`SparseMatrix.multiply`); backward the sampled weight gradient and Wᵀ·dY + col2im.
 /// - `.direct`: no column matrix. Each kept weight w[o, c, i, j] adds w · (input plane c shifted by
-///   (i, j)) into output plane o, one contiguous row at a time for stride 1; backward the same
-///   loops give dW[o, c, i, j] as dot products and scatter w · dy into the input gradient.
+///   (i, j)) into output plane o, as one contiguous run over zero-padded planes (split into phases
+///   for strides above 1, `PaddedPlanes`); backward the same runs give dW[o, c, i, j] as dot
+///   products and w · dy shifted back into the input gradient.
 ///
 /// The batch is split into the dense path's lanes (`ConvPlan`); each lane sums its own partial
 /// weight gradient and the partials are added in lane order, so results never depend on threads.
@@ -41,7 +42,8 @@ extension Conv2d {
         var y = Tensor<Scalar>(uninitialized: [plan.batch, O, plan.g.outH, plan.g.outW])
         let padded = path == .direct ? PaddedPlanes(plan.g, outChannels: O) : nil
         let offsets = padded?.offsets(of: w) ?? []
-        // only the input planes some kept weight reads are copied into the padded layout
+        // only the input planes (phases) some kept weight reads are copied into the padded layout
+        let phasesUsed = padded?.usedPhases(of: w) ?? []
         let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
@@ -49,19 +51,15 @@ extension Conv2d {
                     nonisolated(unsafe) let (xs, ys, bs) = (xp, yp, bp)
                     let biasValues = bias?.scalars
                     Parallel.forEach(plan.lanes) { lane in
-                        if path == .direct, let padded {
+                        if path == .direct {
+                            // no padded layout only when there is no output to compute
+                            guard let padded else { return }
                             Scratch.with([padded.inputCount, padded.outputCount], of: Scalar.self) { buffers in
                                 for j in plan.images(of: lane) {
-                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], channels: inputsUsed)
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], used: phasesUsed)
                                     Conv2d.paddedForward(w, padded, offsets: offsets, input: buffers[0], output: buffers[1], bias: bs)
                                     padded.crop(buffers[1], into: ys + j * O * P, channels: O)
                                 }
-                            }
-                            return
-                        }
-                        if path == .direct {
-                            for j in plan.images(of: lane) {
-                                Conv2d.directForward(w, plan.g, image: xs + j * plan.imageSize, into: ys + j * O * P, bias: bs)
                             }
                             return
                         }
@@ -100,9 +98,10 @@ extension Conv2d {
         let partialBase = partials.base(as: Scalar.self)
         let padded = path == .direct ? PaddedPlanes(plan.g, outChannels: O) : nil
         let offsets = padded?.offsets(of: w) ?? []
-        // input-gradient terms grouped by input channel (direct) or by column (columns path)
-        let groups = wantX ? w.entryGroups(size: padded == nil ? 1 : plan.g.kernelH * plan.g.kernelW) : nil
+        // input-gradient terms grouped by the phase plane they read (direct) or by column
+        let groups = wantX ? (padded.map { $0.phaseGroups(of: w) } ?? w.entryGroups(size: 1)) : nil
         // planes no kept weight touches are neither copied nor computed (their dx stays zero)
+        let phasesUsed = padded?.usedPhases(of: w) ?? []
         let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
         let outputsUsed = (0..<O).map { w.rowStart[$0 + 1] > w.rowStart[$0] }
         input.withUnsafePointer { xp in
@@ -112,23 +111,17 @@ extension Conv2d {
                     Parallel.forEach(plan.lanes) { lane in
                         let partial = parts + lane * nnz
                         partial.update(repeating: 0, count: nnz)
-                        if path == .direct, let padded {
+                        if path == .direct {
+                            guard let padded else { return }
                             let counts = [padded.inputCount, padded.guardedGradientCount] + (wantX ? [padded.inputCount] : [])
                             Scratch.with(counts, of: Scalar.self) { buffers in
                                 for j in plan.images(of: lane) {
-                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], channels: inputsUsed)
+                                    padded.pad(xs + j * plan.imageSize, into: buffers[0], used: phasesUsed)
                                     padded.widenGuarded(dys + j * O * P, into: buffers[1], channels: outputsUsed)
                                     Conv2d.paddedBackward(w, padded, offsets: offsets, groups: groups, input: buffers[0],
                                                           dy: buffers[1], weightGrad: partial, inputGrad: wantX ? buffers[2] : nil)
-                                    if wantX { padded.cropInput(buffers[2], into: dxs + j * plan.imageSize, channels: inputsUsed) }
+                                    if wantX { padded.cropInput(buffers[2], into: dxs + j * plan.imageSize, used: phasesUsed) }
                                 }
-                            }
-                            return
-                        }
-                        if path == .direct {
-                            for j in plan.images(of: lane) {
-                                Conv2d.directBackward(w, plan.g, image: xs + j * plan.imageSize, dy: dys + j * O * P,
-                                                      weightGrad: partial, inputGrad: wantX ? dxs + j * plan.imageSize : nil)
                             }
                             return
                         }
@@ -168,8 +161,8 @@ extension Conv2d {
         return wantX ? dx : Tensor<Scalar>(zeros: input.shape)
     }
 
-    /// One image's direct sparse convolution of stride 1 on zero-padded planes: every kept weight
-    /// adds w · in[c][t + shift] to out[o][t] over one contiguous run of `span` scalars, with no
+    /// One image's direct sparse convolution on zero-padded (phase) planes: every kept weight
+    /// adds w · in[t + offset] to out[o][t] over one contiguous run of `span` scalars, with no
     /// border logic (the padded width's extra output columns are dropped by `crop`). A plane's
     /// terms are summed tile by tile in registers, in entry order (`offsets` from `PaddedPlanes`).
     static func paddedForward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, offsets: [Int32], input x: UnsafePointer<Scalar>,
@@ -189,14 +182,15 @@ extension Conv2d {
     }
 
     /// The backward of `paddedForward`: dW at each kept weight as one dot product over the span
-    /// (dy's extra columns are zero, so they add nothing), and the padded input gradient plane by
-    /// plane, dx[c][u] = Σ w · dy[o][u − shift] over input channel c's weights (`groups`), in the
+    /// (dy's extra columns are zero, so they add nothing), and the padded input gradient phase
+    /// plane by phase plane, dx[q][u] = Σ w · dy[o][u − shift] over the weights that read phase
+    /// plane q (`groups`, `PaddedPlanes.phaseGroups`; q is the input channel for stride 1), in the
     /// order a weight-by-weight scatter would add them; dy is in `PaddedPlanes`' guarded layout,
-    /// whose zero bands make every shifted read of a whole plane land in it.
+    /// whose zero bands make every shifted read of a whole phase plane land in it.
     static func paddedBackward(_ w: SparseMatrix<Scalar>, _ p: PaddedPlanes, offsets: [Int32], groups: EntryGroups?,
                                input x: UnsafePointer<Scalar>, dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
                                inputGrad dx: UnsafeMutablePointer<Scalar>?) {
-        let (plane, span, stride, lead) = (p.plane, p.span, p.guardedStride, p.guardBand)
+        let (phasePlane, span, stride, lead) = (p.phasePlane, p.span, p.guardedStride, p.guardBand)
         w.withStorage { rs, _, v in
             offsets.withUnsafeBufferPointer { off in
                 for o in 0..<w.rows {
@@ -209,13 +203,13 @@ extension Conv2d {
                 groups.starts.withUnsafeBufferPointer { starts in
                     groups.entries.withUnsafeBufferPointer { entries in
                         groups.rows.withUnsafeBufferPointer { rows in
-                            for c in 0..<p.g.channels where starts[c + 1] > starts[c] {
-                                let first = Int(starts[c])
-                                VectorOps.linearCombination(terms: Int(starts[c + 1]) - first, count: plane, into: dx + c * plane,
-                                                            accumulate: false) { k in
+                            for q in 0..<(starts.count - 1) where starts[q + 1] > starts[q] {
+                                let first = Int(starts[q])
+                                VectorOps.linearCombination(terms: Int(starts[q + 1]) - first, count: phasePlane,
+                                                            into: dx + q * phasePlane, accumulate: false) { k in
                                     let e = Int(entries[first + k])
-                                    // dy[o][u − shift], shift = off[e] − c·plane
-                                    return (v[e], dy + Int(rows[first + k]) * stride + lead - (Int(off[e]) - c * plane))
+                                    // dy[o][u − shift], shift = off[e] − q·phasePlane, the offset within the phase
+                                    return (v[e], dy + Int(rows[first + k]) * stride + lead - (Int(off[e]) - q * phasePlane))
                                 }
                             }
                         }
@@ -224,160 +218,163 @@ extension Conv2d {
             }
         }
     }
-
-    /// One image's direct sparse convolution: out[o] = b[o] + Σ over row o's kept weights of
-    /// w · (input plane c shifted by the weight's offset).
-    static func directForward(_ w: SparseMatrix<Scalar>, _ g: ConvGeometry, image x: UnsafePointer<Scalar>,
-                              into y: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?) {
-        let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
-        w.withStorage { rs, ci, v in
-            for o in 0..<w.rows {
-                let out = y + o * OH * OW
-                out.update(repeating: bias?[o] ?? 0, count: OH * OW)
-                for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let (c, ki, kj) = g.kernelPosition(Int(ci[e]))
-                    let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
-                    guard !cols.isEmpty else { continue }
-                    let value = v[e]
-                    let plane = x + c * H * W
-                    for oh in rows {
-                        let src = plane + (oh * s + ki - pad) * W + kj - pad
-                        let dst = out + oh * OW
-                        if s == 1 {
-                            VectorOps.axpy(value, src + cols.lowerBound, dst + cols.lowerBound, count: cols.count)
-                        } else {
-                            for ow in cols { dst[ow] += value * src[ow * s] }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// One image's direct sparse backward: adds dW at each kept weight (a dot product of dy's
-    /// plane with the shifted input plane) into `weightGrad`, and w · dy into the shifted input
-    /// gradient plane when `inputGrad` is given.
-    static func directBackward(_ w: SparseMatrix<Scalar>, _ g: ConvGeometry, image x: UnsafePointer<Scalar>,
-                               dy: UnsafePointer<Scalar>, weightGrad: UnsafeMutablePointer<Scalar>,
-                               inputGrad dx: UnsafeMutablePointer<Scalar>?) {
-        let (OH, OW, H, W, s, pad) = (g.outH, g.outW, g.height, g.width, g.stride, g.padding)
-        w.withStorage { rs, ci, v in
-            for o in 0..<w.rows {
-                let grad = dy + o * OH * OW
-                for e in Int(rs[o])..<Int(rs[o + 1]) {
-                    let (c, ki, kj) = g.kernelPosition(Int(ci[e]))
-                    let rows = g.valid(ki, extent: H, outputs: OH), cols = g.valid(kj, extent: W, outputs: OW)
-                    guard !cols.isEmpty else { continue }
-                    let value = v[e]
-                    let offset = c * H * W
-                    var sum: Scalar = 0
-                    for oh in rows {
-                        let at = offset + (oh * s + ki - pad) * W + kj - pad
-                        let d = grad + oh * OW
-                        if s == 1 {
-                            sum += VectorOps.dot(d + cols.lowerBound, x + at + cols.lowerBound, count: cols.count)
-                            if let dx { VectorOps.axpy(value, d + cols.lowerBound, dx + at + cols.lowerBound, count: cols.count) }
-                        } else {
-                            for ow in cols { sum += d[ow] * x[at + ow * s] }
-                            if let dx { for ow in cols { dx[at + ow * s] += value * d[ow] } }
-                        }
-                    }
-                    weightGrad[e] += sum
-                }
-            }
-        }
-    }
 }
 
-/// The layout of a stride-1 convolution on zero-padded planes: the input planes padded to
-/// Hp × Wp, the output planes `outH` rows of the padded width Wp (the last kw − 1 columns of each
-/// row are not outputs). Output position (r, c) reads input (r + i, c + j) for weight offset
-/// (i, j): flat offset i·Wp + j, the same for every position, so each kept weight is one run.
+/// The layout of a convolution on zero-padded planes, in which every kept weight is one
+/// contiguous run. For stride 1: the input planes padded to Hp × Wp, the output planes `outH`
+/// rows of the padded width Wp (the last kw − 1 columns of each row are not outputs); output
+/// position (r, c) reads input (r + i, c + j) for weight offset (i, j): flat offset i·Wp + j, the
+/// same for every position. For stride s, each padded input plane is split into its s² phases
+/// (the rows ≡ a and columns ≡ b mod s, each a ⌈Hp/s⌉ × ⌈Wp/s⌉ plane, Wq wide): output (r, c)
+/// reads padded input (r·s + i, c·s + j), which is phase (i mod s, j mod s) at (r + i÷s, c + j÷s),
+/// so a strided convolution is stride-1 runs over the phases, and the output rows are Wq wide.
 struct PaddedPlanes {
     let g: ConvGeometry
     let outChannels: Int
-    let paddedHeight, paddedWidth: Int
+    /// Rows and columns of one phase plane (the padded plane itself for stride 1).
+    let phaseHeight, phaseWidth: Int
 
-    /// Nil unless the convolution has stride 1.
+    /// Nil when the convolution has no output.
     init?(_ g: ConvGeometry, outChannels: Int) {
-        guard g.stride == 1, g.outH > 0, g.outW > 0 else { return nil }
+        guard g.stride >= 1, g.outH > 0, g.outW > 0 else { return nil }
         self.g = g
         self.outChannels = outChannels
-        paddedHeight = g.height + 2 * g.padding
-        paddedWidth = g.width + 2 * g.padding
+        let s = g.stride
+        phaseHeight = (g.height + 2 * g.padding + s - 1) / s
+        phaseWidth = (g.width + 2 * g.padding + s - 1) / s
     }
 
-    var plane: Int { paddedHeight * paddedWidth }
-    var outPlane: Int { g.outH * paddedWidth }
+    /// Phases per input plane: stride².
+    var phases: Int { g.stride * g.stride }
+    var phasePlane: Int { phaseHeight * phaseWidth }
+    /// One input channel's scalars: its phases one after the other.
+    var plane: Int { phases * phasePlane }
+    var outPlane: Int { g.outH * phaseWidth }
     /// From the first output position to the last, in the padded layout.
-    var span: Int { (g.outH - 1) * paddedWidth + g.outW }
+    var span: Int { (g.outH - 1) * phaseWidth + g.outW }
     var inputCount: Int { g.channels * plane }
     var outputCount: Int { outChannels * outPlane }
 
-    /// Each kept weight's flat offset into one image's padded input, c·plane + i·Wp + j.
+    /// The phase plane (channel · phases + phase) a weight column (c, i, j) reads.
+    func phaseGroup(ofColumn col: Int32) -> Int {
+        let (c, i, j) = g.kernelPosition(Int(col))
+        return c * phases + (i % g.stride) * g.stride + j % g.stride
+    }
+
+    /// Each kept weight's flat offset into one image's padded input: its phase plane's start plus
+    /// (i÷s)·Wq + j÷s.
     func offsets<Scalar>(of w: SparseMatrix<Scalar>) -> [Int32] {
         w.columnIndex.map { col in
-            let (c, i, j) = g.kernelPosition(Int(col))
-            return Int32(c * plane + i * paddedWidth + j)
+            let (_, i, j) = g.kernelPosition(Int(col))
+            return Int32(phaseGroup(ofColumn: col) * phasePlane + (i / g.stride) * phaseWidth + j / g.stride)
         }
     }
 
-    /// Zeros before each output-gradient plane in the guarded layout: the largest shift.
-    var guardBand: Int { (g.kernelH - 1) * paddedWidth + g.kernelW - 1 }
+    /// The kept weights grouped by the phase plane they read (by input channel for stride 1).
+    func phaseGroups<Scalar>(of w: SparseMatrix<Scalar>) -> EntryGroups {
+        w.entryGroups(count: g.channels * phases) { phaseGroup(ofColumn: $0) }
+    }
+
+    /// Whether some kept weight reads each phase plane (each input plane for stride 1).
+    func usedPhases<Scalar>(of w: SparseMatrix<Scalar>) -> [Bool] {
+        var used = [Bool](repeating: false, count: g.channels * phases)
+        for col in w.columnIndex { used[phaseGroup(ofColumn: col)] = true }
+        return used
+    }
+
+    /// Zeros before each output-gradient plane in the guarded layout: the largest shift within
+    /// a phase.
+    var guardBand: Int { ((g.kernelH - 1) / g.stride) * phaseWidth + (g.kernelW - 1) / g.stride }
     /// Distance between output-gradient planes in the guarded layout: the band, then the plane
-    /// (`outPlane` scalars, the rest of a full input plane zero), so that reading a whole input
+    /// (`outPlane` scalars, the rest of a full phase plane zero), so that reading a whole phase
     /// plane's worth at any shift back from the plane's start stays inside it.
-    var guardedStride: Int { guardBand + max(plane, outPlane) }
+    var guardedStride: Int { guardBand + max(phasePlane, outPlane) }
     var guardedGradientCount: Int { outChannels * guardedStride }
 
     /// `[O, outH, outW]` gradients into guarded padded-width planes, everything else zero, for
     /// the channels marked in `channels` (the other planes are left as they are: nothing reads them).
     func widenGuarded<Scalar: TensorScalar>(_ dy: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
-        let (oh, ow, wp, lead, stride) = (g.outH, g.outW, paddedWidth, guardBand, guardedStride)
+        let (oh, ow, wq, lead, stride) = (g.outH, g.outW, phaseWidth, guardBand, guardedStride)
         for o in 0..<outChannels where channels[o] {
             let planeStart = dst + o * stride
             planeStart.update(repeating: 0, count: lead)
             for r in 0..<oh {
-                let row = planeStart + lead + r * wp
+                let row = planeStart + lead + r * wq
                 VectorOps.copy(dy + (o * oh + r) * ow, row, count: ow)
-                for t in ow..<wp { row[t] = 0 }
+                for t in ow..<wq { row[t] = 0 }
             }
             (planeStart + lead + outPlane).update(repeating: 0, count: stride - lead - outPlane)
         }
     }
 
-    /// Copies one image's `[C, H, W]` planes into the padded layout (zero border), the channels
-    /// marked in `channels` only.
-    func pad<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
-        let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
-        for c in 0..<g.channels where channels[c] {
-            let out = dst + c * plane
-            if pad > 0 {
-                out.update(repeating: 0, count: pad * wp)
-                (out + (pad + H) * wp).update(repeating: 0, count: pad * wp)
+    /// Copies one image's `[C, H, W]` planes into the padded layout (zero border), the phase
+    /// planes marked in `used` only (`usedPhases`).
+    func pad<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, into dst: UnsafeMutablePointer<Scalar>, used: [Bool]) {
+        let (H, W, pad, s) = (g.height, g.width, g.padding, g.stride)
+        let (hq, wq) = (phaseHeight, phaseWidth)
+        for q in 0..<used.count where used[q] {
+            let (c, a, b) = (q / phases, (q % phases) / s, q % s)
+            let out = dst + q * phasePlane
+            let image = x + c * H * W
+            if s == 1 {
+                // the padded plane: a zero band, rows framed by zeros, a zero band
+                if pad > 0 {
+                    out.update(repeating: 0, count: pad * wq)
+                    (out + (pad + H) * wq).update(repeating: 0, count: (hq - pad - H) * wq)
+                }
+                for r in 0..<H {
+                    let row = out + (pad + r) * wq
+                    for t in 0..<pad { row[t] = 0 }
+                    for t in (pad + W)..<wq { row[t] = 0 }
+                    VectorOps.copy(image + r * W, row + pad, count: W)
+                }
+                continue
             }
-            for r in 0..<H {
-                let row = out + (pad + r) * wp
-                for t in 0..<pad { row[t] = 0; row[pad + W + t] = 0 }
-                VectorOps.copy(x + (c * H + r) * W, row + pad, count: W)
+            // phase (a, b): padded row y = ly·s + a, column x = lx·s + b
+            let firstColumn = (pad - b + s - 1) / s  // first lx with x ≥ pad
+            let endColumn = min(wq, (pad + W - b + s - 1) / s)  // first lx with x ≥ pad + W
+            for ly in 0..<hq {
+                let row = out + ly * wq
+                let y = ly * s + a - pad
+                guard y >= 0 && y < H && firstColumn < endColumn else { row.update(repeating: 0, count: wq); continue }
+                let line = image + y * W + firstColumn * s + b - pad
+                for lx in 0..<firstColumn { row[lx] = 0 }
+                for lx in firstColumn..<endColumn { row[lx] = line[(lx - firstColumn) * s] }
+                for lx in endColumn..<wq { row[lx] = 0 }
             }
         }
     }
 
     /// Copies the output positions of padded-width planes into `[O, outH, outW]`.
     func crop<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, channels: Int) {
-        let (oh, ow, wp) = (g.outH, g.outW, paddedWidth)
+        let (oh, ow, wq) = (g.outH, g.outW, phaseWidth)
         for o in 0..<channels {
-            for r in 0..<oh { VectorOps.copy(src + o * outPlane + r * wp, y + (o * oh + r) * ow, count: ow) }
+            for r in 0..<oh { VectorOps.copy(src + o * outPlane + r * wq, y + (o * oh + r) * ow, count: ow) }
         }
     }
 
-    /// The interior of padded input-gradient planes into `[C, H, W]`, for the channels marked in
-    /// `channels` (the others are left as they are).
-    func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, channels: [Bool]) {
-        let (H, W, pad, wp) = (g.height, g.width, g.padding, paddedWidth)
-        for c in 0..<g.channels where channels[c] {
-            for r in 0..<H { VectorOps.copy(src + c * plane + (pad + r) * wp + pad, dx + (c * H + r) * W, count: W) }
+    /// The interior of padded input-gradient phase planes into `[C, H, W]`, for the phase planes
+    /// marked in `used` (the other positions of `dx` are left as they are: zero).
+    func cropInput<Scalar: TensorScalar>(_ src: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, used: [Bool]) {
+        let (H, W, pad, s, wq) = (g.height, g.width, g.padding, g.stride, phaseWidth)
+        for q in 0..<used.count where used[q] {
+            let (c, a, b) = (q / phases, (q % phases) / s, q % s)
+            let phase = src + q * phasePlane
+            let image = dx + c * H * W
+            if s == 1 {
+                for r in 0..<H { VectorOps.copy(phase + (pad + r) * wq + pad, image + r * W, count: W) }
+                continue
+            }
+            let firstColumn = (pad - b + s - 1) / s
+            let endColumn = min(wq, (pad + W - b + s - 1) / s)
+            guard firstColumn < endColumn else { continue }
+            for ly in 0..<phaseHeight {
+                let y = ly * s + a - pad
+                guard y >= 0 && y < H else { continue }
+                let line = image + y * W + firstColumn * s + b - pad
+                let row = phase + ly * wq
+                for lx in firstColumn..<endColumn { line[(lx - firstColumn) * s] = row[lx] }
+            }
         }
     }
 }

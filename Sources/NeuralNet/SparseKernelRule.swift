@@ -23,10 +23,17 @@ public enum SparseKernelRule {
     /// 64 channels from 20–40% density; im2col + sparse product on smaller planes or more
     /// channels from 10–20% (direct again below 2–5% where channels are few); an image's first
     /// layer (3 channels, no input gradient) from 25%, or 50% with 64 outputs, where the dense
-    /// GEMM's depth of 27 runs far below peak.
+    /// GEMM's depth of 27 runs far below peak. Strided layers: direct convolution on the stride's
+    /// phase planes from 20% on outputs of 8×8 and more with up to 64 input channels (16→32 on
+    /// 32×32, stride 2, breaks even near 35%), im2col + sparse product otherwise.
     public static func convPath(density: Double, positions: Int, inChannels: Int, outChannels: Int, stride: Int) -> ConvKernelPath {
         if inChannels <= 4 { return density <= (outChannels >= 64 ? 0.5 : 0.25) ? .columns : .dense }
-        if stride != 1 { return density <= 0.02 ? .direct : density <= 0.2 ? .columns : .dense }
+        if stride != 1 {
+            // direct runs over the stride's phase planes: from 20% on outputs of 8×8 and more with
+            // up to 64 input channels; im2col + sparse product on smaller planes or more channels
+            if positions >= 64 && inChannels <= 64 { return density <= 0.2 ? .direct : .dense }
+            return density <= 0.2 ? .columns : .dense
+        }
         if DenseConvAlgorithm.tilesFitRegisters && DenseConvAlgorithm.tileShape(inChannels: inChannels, outChannels: outChannels)
             && positions >= 64 {
             if positions >= 1024 { return density <= (inChannels <= 16 ? 0.2 : 0.15) ? .direct : .dense }

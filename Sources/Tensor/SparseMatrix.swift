@@ -82,15 +82,20 @@ public struct SparseMatrix<Scalar: TensorScalar>: @unchecked Sendable {
     /// walk the groups add the same terms in the same order.
     public func entryGroups(size: Int) -> EntryGroups {
         precondition(size > 0 && columns % size == 0, "\(columns) columns do not split into groups of \(size)")
-        let groups = columns / size
+        return entryGroups(count: columns / size) { Int($0) / size }
+    }
+
+    /// The entries grouped by `group(column)`, one of `0..<count`, in entry order within each
+    /// group (as `entryGroups(size:)`, for groupings that are not runs of columns).
+    public func entryGroups(count groups: Int, by group: (Int32) -> Int) -> EntryGroups {
         var starts = [Int32](repeating: 0, count: groups + 1)
-        for c in columnIndex { starts[Int(c) / size + 1] += 1 }
+        for c in columnIndex { starts[group(c) + 1] += 1 }
         for g in 0..<groups { starts[g + 1] += starts[g] }
         var next = starts
         var entries = [Int32](repeating: 0, count: nonzeroCount), entryRows = entries
         for r in 0..<rows {
             for e in Int(rowStart[r])..<Int(rowStart[r + 1]) {
-                let g = Int(columnIndex[e]) / size
+                let g = group(columnIndex[e])
                 entries[Int(next[g])] = Int32(e)
                 entryRows[Int(next[g])] = Int32(r)
                 next[g] += 1

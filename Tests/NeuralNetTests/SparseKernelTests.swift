@@ -80,6 +80,12 @@ import Training
         ConvCase(c: 6, o: 4, k: 1, stride: 2, padding: 0, size: 7),
         ConvCase(c: 8, o: 8, k: 3, stride: 1, padding: 1, size: 2),
         ConvCase(c: 16, o: 16, k: 3, stride: 1, padding: 1, size: 32),
+        // strided layers run on phase planes: odd and even sizes, kernels wider than, equal to and
+        // narrower than the stride, with and without padding
+        ConvCase(c: 3, o: 4, k: 5, stride: 2, padding: 2, size: 9),
+        ConvCase(c: 4, o: 3, k: 3, stride: 3, padding: 1, size: 11),
+        ConvCase(c: 5, o: 5, k: 2, stride: 2, padding: 0, size: 8),
+        ConvCase(c: 4, o: 4, k: 3, stride: 2, padding: 0, size: 9),
     ]
 
     static func checkConv<Scalar: TensorScalar>(_: Scalar.Type, _ cc: ConvCase, density: Double, path: ConvKernelPath) {
@@ -127,7 +133,8 @@ import Training
     func emptyChannelsMatchDense(path: ConvKernelPath) {
         for (cc, propagates) in [(ConvCase(c: 6, o: 6, k: 3, stride: 1, padding: 1, size: 8), true),
                                  (ConvCase(c: 6, o: 6, k: 3, stride: 1, padding: 1, size: 8), false),
-                                 (ConvCase(c: 3, o: 8, k: 3, stride: 1, padding: 1, size: 9), false)] {
+                                 (ConvCase(c: 3, o: 8, k: 3, stride: 1, padding: 1, size: 9), false),
+                                 (ConvCase(c: 6, o: 6, k: 3, stride: 2, padding: 1, size: 9), true)] {
             let layer = Conv2d<Float>(inChannels: cc.c, outChannels: cc.o, kernelSize: cc.k, stride: cc.stride, padding: cc.padding)
             layer.propagatesGradient = propagates
             let shape = [cc.o, cc.c, cc.k, cc.k]
@@ -142,7 +149,8 @@ import Training
             layer.weight.mask = m
             layer.weight.applyMask()
             let x: Tensor<Float> = Self.normal([5, cc.c, cc.size, cc.size], seed: 23)
-            let dy: Tensor<Float> = Self.normal([5, cc.o, cc.size, cc.size], seed: 24)
+            let out = (try? layer.outputShape(for: [cc.c, cc.size, cc.size])) ?? []
+            let dy: Tensor<Float> = Self.normal([5] + out, seed: 24)
             layer.kernels = .dense
             let dense = Self.pass(layer, weight: layer.weight, bias: layer.bias, x: x, dy: dy)
             layer.kernels = .sparse
@@ -193,7 +201,10 @@ import Training
         #expect(SparseKernelRule.convPath(density: 0.1, positions: 64, inChannels: 256, outChannels: 256, stride: 1) == .columns)
         #expect(SparseKernelRule.convPath(density: 0.01, positions: 256, inChannels: 128, outChannels: 128, stride: 1) == .direct)
         #expect(SparseKernelRule.convPath(density: 0.3, positions: 16, inChannels: 512, outChannels: 512, stride: 1) == .dense)
-        #expect(SparseKernelRule.convPath(density: 0.1, positions: 256, inChannels: 16, outChannels: 32, stride: 2) == .columns)
+        // strided: direct on the phase planes from 20% where planes are large and channels few
+        #expect(SparseKernelRule.convPath(density: 0.1, positions: 256, inChannels: 16, outChannels: 32, stride: 2) == .direct)
+        #expect(SparseKernelRule.convPath(density: 0.4, positions: 64, inChannels: 32, outChannels: 64, stride: 2) == .dense)
+        #expect(SparseKernelRule.convPath(density: 0.1, positions: 16, inChannels: 128, outChannels: 256, stride: 2) == .columns)
         #expect(SparseKernelRule.linearIsSparse(density: 0.07, weights: 784 * 300))
         #expect(!SparseKernelRule.linearIsSparse(density: 0.1, weights: 784 * 300))
         #expect(!SparseKernelRule.linearIsSparse(density: 0.05, weights: 4096 * 256))
