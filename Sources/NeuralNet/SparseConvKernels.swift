@@ -29,6 +29,8 @@ extension Conv2d {
                                                  outChannels: outChannels, stride: stride)
                 }
             }
+            // the padded layout needs a kernel that fits the input; im2col zero-fills any other case
+            if path == .direct && PaddedPlanes(g, outChannels: outChannels) == nil { path = .columns }
             return path != .dense
         }
         return weights.map { (path, $0) }
@@ -52,8 +54,7 @@ extension Conv2d {
                     let biasValues = bias?.scalars
                     Parallel.forEach(plan.lanes) { lane in
                         if path == .direct {
-                            // no padded layout only when there is no output to compute
-                            guard let padded else { return }
+                            guard let padded else { return }  // `sparsePlan` chose direct: the layout exists
                             Scratch.with([padded.inputCount, padded.outputCount], of: Scalar.self) { buffers in
                                 for j in plan.images(of: lane) {
                                     padded.pad(xs + j * plan.imageSize, into: buffers[0], used: phasesUsed)
@@ -234,9 +235,10 @@ struct PaddedPlanes {
     /// Rows and columns of one phase plane (the padded plane itself for stride 1).
     let phaseHeight, phaseWidth: Int
 
-    /// Nil when the convolution has no output.
+    /// Nil when the convolution has no output or its kernel does not fit the padded input
+    /// (whose output count a strided layer's arithmetic would round up to one).
     init?(_ g: ConvGeometry, outChannels: Int) {
-        guard g.stride >= 1, g.outH > 0, g.outW > 0 else { return nil }
+        guard g.stride >= 1, g.fits, g.outH > 0, g.outW > 0 else { return nil }
         self.g = g
         self.outChannels = outChannels
         let s = g.stride
