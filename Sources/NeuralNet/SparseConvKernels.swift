@@ -46,7 +46,8 @@ extension Conv2d {
         let offsets = padded?.offsets(of: w) ?? []
         // only the input planes (phases) some kept weight reads are copied into the padded layout
         let phasesUsed = padded?.usedPhases(of: w) ?? []
-        let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
+        // the columns path's im2col rows of the channels some kept weight reads
+        let inputsUsed = padded == nil ? w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW) : []
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 withOptionalPointer(bias) { bp in
@@ -103,7 +104,8 @@ extension Conv2d {
         let groups = wantX ? (padded.map { $0.phaseGroups(of: w) } ?? w.entryGroups(size: 1)) : nil
         // planes no kept weight touches are neither copied nor computed (their dx stays zero)
         let phasesUsed = padded?.usedPhases(of: w) ?? []
-        let inputsUsed = w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW)
+        // the columns path's im2col rows of the channels some kept weight reads
+        let inputsUsed = padded == nil ? w.usedColumnGroups(size: plan.g.kernelH * plan.g.kernelW) : []
         let outputsUsed = (0..<O).map { w.rowStart[$0 + 1] > w.rowStart[$0] }
         input.withUnsafePointer { xp in
             dy.withUnsafePointer { dyp in
